@@ -3,6 +3,7 @@
 //! TODO(crate doc): rewritten once the modules land.
 
 pub mod duration;
+pub mod gostr;
 pub mod labels;
 pub mod matcher;
 pub mod regex;
