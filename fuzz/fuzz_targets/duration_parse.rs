@@ -17,6 +17,9 @@ fuzz_target!(|s: &str| {
     if let Ok(bytes) = model::gostr::unquote(s)
         && let Ok(text) = String::from_utf8(bytes)
     {
-        assert_eq!(model::gostr::unquote(&model::gostr::quote(&text)).ok(), Some(text.into_bytes()));
+        assert_eq!(
+            model::gostr::unquote(&model::gostr::quote(&text)).ok(),
+            Some(text.into_bytes())
+        );
     }
 });

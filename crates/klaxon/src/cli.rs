@@ -261,8 +261,5 @@ pub enum TsdbCommand {
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// Import an OpenMetrics text file.
-    Openmetrics {
-        file: PathBuf,
-        output_dir: Option<PathBuf>,
-    },
+    Openmetrics { file: PathBuf, output_dir: Option<PathBuf> },
 }

@@ -3,10 +3,7 @@
 use std::process::Command;
 
 fn klaxon(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_klaxon"))
-        .args(args)
-        .output()
-        .expect("run klaxon")
+    Command::new(env!("CARGO_BIN_EXE_klaxon")).args(args).output().expect("run klaxon")
 }
 
 #[test]
@@ -26,10 +23,7 @@ fn help_lists_every_command() {
         "template",
         "tsdb",
     ] {
-        assert!(
-            text.contains(&format!("\n  {cmd} ")),
-            "`{cmd}` missing from:\n{text}"
-        );
+        assert!(text.contains(&format!("\n  {cmd} ")), "`{cmd}` missing from:\n{text}");
     }
 }
 
@@ -37,21 +31,12 @@ fn help_lists_every_command() {
 fn upstream_flag_names_are_accepted() {
     let out = klaxon(&["alertmanager", "--help"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for flag in [
-        "--config.file",
-        "--storage.path",
-        "--web.listen-address",
-        "--cluster.peer",
-    ] {
+    for flag in ["--config.file", "--storage.path", "--web.listen-address", "--cluster.peer"] {
         assert!(text.contains(flag), "{flag} missing");
     }
     let out = klaxon(&["run", "--help"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    for flag in [
-        "--config.file",
-        "--storage.tsdb.path",
-        "--alertmanager.config.file",
-    ] {
+    for flag in ["--config.file", "--storage.tsdb.path", "--alertmanager.config.file"] {
         assert!(text.contains(flag), "{flag} missing");
     }
 }

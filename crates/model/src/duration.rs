@@ -180,7 +180,7 @@ impl fmt::Display for Duration {
         ];
         for (unit, mult, exact_only) in units {
             // "90d" reads better than "12w6d", so years and weeks appear only when exact.
-            if exact_only && ms % mult != 0 {
+            if exact_only && !ms.is_multiple_of(mult) {
                 continue;
             }
             let v = ms / mult;
@@ -364,10 +364,12 @@ impl fmt::Display for GoDuration {
             return f.write_str("0s");
         }
         if u < NS_PER_SEC {
-            let (prec, unit) = match u {
-                ..1_000 => (0, "ns"),
-                ..1_000_000 => (3, "µs"),
-                _ => (6, "ms"),
+            let (prec, unit) = if u < 1_000 {
+                (0, "ns")
+            } else if u < NS_PER_MS {
+                (3, "µs")
+            } else {
+                (6, "ms")
             };
             let (int, frac) = split_frac(u, prec);
             return write!(f, "{int}{frac}{unit}");
@@ -493,9 +495,16 @@ mod tests {
             ("292y172d", "duration out of range"),
         ];
         for &(input, msg) in cases {
-            assert_eq!(Duration::parse(input).map_err(|e| e.message), Err(msg.to_string()), "{input}");
+            assert_eq!(
+                Duration::parse(input).map_err(|e| e.message),
+                Err(msg.to_string()),
+                "{input}"
+            );
         }
-        assert_eq!(Duration::parse("292y171d").map(|d| d.as_millis()), Ok(292 * 365 * 86_400_000 + 171 * 86_400_000));
+        assert_eq!(
+            Duration::parse("292y171d").map(|d| d.as_millis()),
+            Ok(292 * 365 * 86_400_000 + 171 * 86_400_000)
+        );
     }
 
     #[test]
@@ -593,7 +602,10 @@ mod tests {
             (3_300_000_000, "3.3s"),
             (4 * 60 * NS_PER_SEC as i64 + 5 * NS_PER_SEC as i64, "4m5s"),
             (4 * 60 * NS_PER_SEC as i64 + 5_001_000_000, "4m5.001s"),
-            (5 * 3600 * NS_PER_SEC as i64 + 6 * 60 * NS_PER_SEC as i64 + 7_001_000_000, "5h6m7.001s"),
+            (
+                5 * 3600 * NS_PER_SEC as i64 + 6 * 60 * NS_PER_SEC as i64 + 7_001_000_000,
+                "5h6m7.001s",
+            ),
             (8 * 60 * NS_PER_SEC as i64 + 1, "8m0.000000001s"),
             (i64::MAX, "2562047h47m16.854775807s"),
             (i64::MIN, "-2562047h47m16.854775808s"),

@@ -214,8 +214,8 @@ mod tests {
     fn timestamp_conversions() {
         let t = Timestamp::from_millis(1_700_000_000_123);
         assert_eq!(t.as_secs_f64(), 1_700_000_000.123);
-        assert_eq!(Timestamp::from_secs_f64(1_700_000_000.1234), Some(t));
-        assert_eq!(Timestamp::from_secs_f64(1_700_000_000.1226), Some(t));
+        assert_eq!(Timestamp::from_secs_f64(1_700_000_000.123_4), Some(t));
+        assert_eq!(Timestamp::from_secs_f64(1_700_000_000.122_6), Some(t));
         assert_eq!(Timestamp::from_secs_f64(f64::NAN), None);
         assert_eq!(Timestamp::from_secs_f64(f64::INFINITY), None);
         assert_eq!(Timestamp::from_system_time(t.to_system_time()), t);

@@ -254,8 +254,21 @@ mod tests {
             assert_eq!(unquote(input).as_deref(), Ok(want), "{input}");
         }
         let bad = [
-            "", "\"", "\"a", "a\"", r#""\'""#, r#""\q""#, r#""\x4""#, r#""\400""#, r#""\ud800""#,
-            "'ab'", "''", "'\\\"'", "\"a\nb\"", "`a`b`", r#""a"b""#,
+            "",
+            "\"",
+            "\"a",
+            "a\"",
+            r#""\'""#,
+            r#""\q""#,
+            r#""\x4""#,
+            r#""\400""#,
+            r#""\ud800""#,
+            "'ab'",
+            "''",
+            "'\\\"'",
+            "\"a\nb\"",
+            "`a`b`",
+            r#""a"b""#,
         ];
         for input in bad {
             assert_eq!(unquote(input), Err(UnquoteError), "{input:?}");
