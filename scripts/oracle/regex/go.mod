@@ -1,0 +1,3 @@
+module klaxon.invalid/oracle/regex
+
+go 1.25
