@@ -2,16 +2,31 @@
 //!
 //! Upstream prints label values, matchers and error messages with `%q`, and parses quoted
 //! matcher values with `strconv.Unquote`. To be a drop-in, klaxon must produce and accept the
-//! same bytes, which depends on Go's idea of a printable rune: `printable.rs` is generated from
-//! Go itself (`scripts/oracle/isprint/regen.sh`).
+//! same bytes, which depends on Go's idea of a printable rune. The character tables here
+//! (`printable.rs`, `alnum.rs`) are generated from Go itself (`scripts/oracle/gotables/`), so
+//! they follow Go's Unicode version, not Rust's.
 
+mod alnum;
 mod printable;
 
 /// Whether Go's `strconv.IsPrint` holds for `c`: letters, marks, numbers, punctuation, symbols
 /// and the ASCII space.
 pub fn is_print(c: char) -> bool {
+    in_table(printable::PRINTABLE, c)
+}
+
+/// Whether Go's `unicode.IsLetter(c) || unicode.IsDigit(c)` holds (what Go's template lexer
+/// accepts in identifiers, besides `_`).
+pub fn is_letter_or_digit(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    in_table(alnum::LETTER_OR_DIGIT, c)
+}
+
+fn in_table(table: &[(u32, u32)], c: char) -> bool {
     let c = c as u32;
-    printable::PRINTABLE
+    table
         .binary_search_by(|&(lo, hi)| {
             if hi < c {
                 std::cmp::Ordering::Less
@@ -290,6 +305,12 @@ mod tests {
         }
         for c in ['\0', '\t', '\u{7f}', '\u{85}', '\u{a0}', '\u{ad}', '\u{2028}', '\u{e000}'] {
             assert!(!is_print(c), "{c:?}");
+        }
+        for c in ['a', 'Z', '0', 'é', 'ß', 'Ж', '中', '٣', '\u{1D7CE}'] {
+            assert!(is_letter_or_digit(c), "{c:?}");
+        }
+        for c in ['_', ' ', '-', '☺', '\u{300}', '²', 'Ⅻ'] {
+            assert!(!is_letter_or_digit(c), "{c:?}");
         }
     }
 }
