@@ -81,7 +81,7 @@ impl Command {
                 RoutesCommand::Show { .. } => "routes show",
                 RoutesCommand::Test { .. } => "routes test",
             },
-            Command::Template(TemplateCommand::Render { .. }) => "template render",
+            Command::Template(TemplateCommand::Render(_)) => "template render",
             Command::Tsdb(TsdbCommand::Import(ImportCommand::Openmetrics { .. })) => {
                 "tsdb import openmetrics"
             }
@@ -175,10 +175,12 @@ pub enum CheckCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Check template files by rendering them against sample data.
+    /// Check Alertmanager template files: parse them (on top of the default templates) and
+    /// render every defined template against example data, reporting every failure.
     Templates {
+        /// Template files or globs (`templates/*.tmpl`), as in `alertmanager.yml`'s `templates:`.
         #[arg(required = true)]
-        files: Vec<PathBuf>,
+        globs: Vec<String>,
     },
 }
 
@@ -242,13 +244,37 @@ pub enum RoutesCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
-    /// Render a template against sample alert data.
-    Render {
-        #[arg(long = "template.glob", required = true)]
-        template_glob: Vec<String>,
-        #[arg(long = "template.text")]
-        template_text: String,
-    },
+    /// Render a template text against example or given data (what `amtool template render`
+    /// does, plus Prometheus annotation templates).
+    Render(RenderArgs),
+}
+
+/// How `template render` interprets the text and the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RenderMode {
+    /// An Alertmanager notification field (Go text/template, Alertmanager functions).
+    Text,
+    /// An Alertmanager HTML field such as an email body (html/template escaping).
+    Html,
+    /// A Prometheus alerting-rule annotation (`$labels`, `$value`, Prometheus functions).
+    Annotation,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Glob of template files to load (repeatable), on top of the default templates.
+    #[arg(long = "template.glob")]
+    pub template_glob: Vec<String>,
+    /// The template text to render.
+    #[arg(long = "template.text")]
+    pub template_text: String,
+    /// JSON data: Alertmanager notification data (text, html), or `{labels, value,
+    /// externalLabels}` (annotation). Without it, the example data `amtool` uses.
+    #[arg(long = "data", visible_alias = "template.data")]
+    pub data: Option<PathBuf>,
+    /// What kind of template the text is.
+    #[arg(long = "mode", visible_alias = "template.type", value_enum, default_value = "text")]
+    pub mode: RenderMode,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,19 +2,51 @@
 //! that implements it. Logic lives in the libraries, where tests reach it.
 
 mod cli;
+mod commands;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::Cli;
+use cli::{CheckCommand, Cli, Command, TemplateCommand};
 
 /// Exit code for usage errors and commands not built yet (clap uses 2 for usage errors too).
 const EXIT_NOT_IMPLEMENTED: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Every command below is still to be built; each says so rather than pretending.
-    eprintln!("klaxon {}: not implemented yet", cli.command.name());
-    ExitCode::from(EXIT_NOT_IMPLEMENTED)
+    match &cli.command {
+        Command::Template(TemplateCommand::Render(args)) => {
+            match commands::template::render(args) {
+                Ok(out) => {
+                    // A closed stdout (`| head`) is not an error worth reporting.
+                    let _ = std::io::stdout().write_all(out.as_bytes());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("klaxon template render: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Check(CheckCommand::Templates { globs }) => {
+            let (failures, summary) = commands::template::check(globs);
+            for f in &failures {
+                eprintln!("  FAILED: {f}");
+            }
+            if failures.is_empty() {
+                println!("SUCCESS: {summary}");
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("FAILED: {} problem(s); {summary}", failures.len());
+                ExitCode::FAILURE
+            }
+        }
+        other => {
+            // Still to be built; each says so rather than pretending.
+            eprintln!("klaxon {}: not implemented yet", other.name());
+            ExitCode::from(EXIT_NOT_IMPLEMENTED)
+        }
+    }
 }

@@ -14,6 +14,9 @@ pub struct Tree {
     /// The whole text that was parsed, shared by every tree defined in it.
     pub(crate) text: Arc<str>,
     pub(crate) root: List,
+    /// Byte position where the body starts (Go's root list position; html escaping reports
+    /// some errors there).
+    pub(crate) root_pos: usize,
     pub(crate) left: String,
     pub(crate) right: String,
 }
@@ -41,6 +44,8 @@ pub(crate) struct List {
     pub nodes: Vec<Node>,
 }
 
+/// A node; `Break` and `Continue` keep the position of their keyword (html escaping reports
+/// errors there).
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Text { text: String },
@@ -49,8 +54,8 @@ pub(crate) enum Node {
     Range(Box<Branch>),
     With(Box<Branch>),
     Template { pos: usize, name: String, pipe: Option<Pipe> },
-    Break,
-    Continue,
+    Break { pos: usize },
+    Continue { pos: usize },
 }
 
 /// `if`, `range` and `with`.
@@ -275,8 +280,8 @@ impl Node {
                 }
                 f.write_str(r)
             }
-            Node::Break => write!(f, "{l}break{r}"),
-            Node::Continue => write!(f, "{l}continue{r}"),
+            Node::Break { .. } => write!(f, "{l}break{r}"),
+            Node::Continue { .. } => write!(f, "{l}continue{r}"),
         }
     }
 }
@@ -303,4 +308,29 @@ fn write_branch(f: &mut fmt::Formatter<'_>, name: &str, b: &Branch, d: &Delims<'
 /// Go's `parse.IsEmptyTree`: only whitespace text and comments.
 pub(crate) fn is_empty_list(l: &List) -> bool {
     l.nodes.iter().all(|n| matches!(n, Node::Text { text } if text.trim_matches(|c: char| c.is_whitespace()).is_empty()))
+}
+
+/// Adds to `out` the name of every template that `l` invokes with `{{template "NAME"}}`
+/// (also through `block`), at any depth.
+pub(crate) fn invoked_templates(l: &List, out: &mut std::collections::BTreeSet<String>) {
+    for n in &l.nodes {
+        match n {
+            Node::Template { name, .. } => {
+                out.insert(name.clone());
+            }
+            Node::If(b) | Node::Range(b) | Node::With(b) => {
+                invoked_templates(&b.list, out);
+                for e in &b.else_ifs {
+                    invoked_templates(&e.list, out);
+                }
+                if let Some(e) = &b.else_list {
+                    invoked_templates(e, out);
+                }
+            }
+            Node::Text { .. }
+            | Node::Action { .. }
+            | Node::Break { .. }
+            | Node::Continue { .. } => {}
+        }
+    }
 }

@@ -100,6 +100,13 @@ pub(crate) fn eq(args: &[Value]) -> Result<Value, String> {
                         (Value::Time(x), Value::Time(y)) => {
                             x.equal(y) && x.location().name() == y.location().name()
                         }
+                        // Pointers (a type name starting with `*`, such as Prometheus'
+                        // `*time.Time` and `*template.sample`) are equal when identical.
+                        (Value::Object(x), Value::Object(y))
+                            if x.type_name().starts_with('*') && x.type_name() == y.type_name() =>
+                        {
+                            std::sync::Arc::ptr_eq(x, y)
+                        }
                         _ => {
                             return Err(format!(
                                 "non-comparable type {}: {}",

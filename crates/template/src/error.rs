@@ -29,6 +29,19 @@ pub enum Error {
         /// The whole Go text.
         full: String,
     },
+    /// HTML mode could not escape the template (Go's `html/template` `*Error`), e.g.
+    /// `html/template:t:1:11: {{if}} branches end in different contexts: ...`.
+    #[error("{full}")]
+    Escape {
+        /// The template being escaped for execution.
+        name: String,
+        /// `(parse name, line, column)` of the node the error is about, when there is one.
+        location: Option<(String, usize, usize)>,
+        /// Go's description, without the location prefix.
+        message: String,
+        /// The whole Go text.
+        full: String,
+    },
     /// Writing the output failed.
     #[error("{0}")]
     Write(#[from] std::io::Error),
@@ -48,7 +61,9 @@ impl Error {
     /// The message without Go's `template: ...:` prefix.
     pub fn message(&self) -> String {
         match self {
-            Error::Parse { message, .. } | Error::Exec { message, .. } => message.clone(),
+            Error::Parse { message, .. }
+            | Error::Exec { message, .. }
+            | Error::Escape { message, .. } => message.clone(),
             Error::Write(e) => e.to_string(),
         }
     }
@@ -57,7 +72,9 @@ impl Error {
     pub fn line(&self) -> Option<usize> {
         match self {
             Error::Parse { line, .. } => Some(*line),
-            Error::Exec { location, .. } => location.as_ref().map(|l| l.1),
+            Error::Exec { location, .. } | Error::Escape { location, .. } => {
+                location.as_ref().map(|l| l.1)
+            }
             Error::Write(_) => None,
         }
     }

@@ -29,6 +29,10 @@ pub enum ArgType {
     Duration,
     /// `[]string`.
     StringList,
+    /// A named pointer or slice type, given by its Go name (Prometheus' `*template.sample`,
+    /// `template.queryResult`): only an [`Object`](crate::Object) of that type name matches;
+    /// `nil` is its nil value.
+    Named(&'static str),
 }
 
 impl ArgType {
@@ -43,6 +47,7 @@ impl ArgType {
             ArgType::Time => "time.Time",
             ArgType::Duration => "time.Duration",
             ArgType::StringList => "[]string",
+            ArgType::Named(name) => name,
         }
     }
 }

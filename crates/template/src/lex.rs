@@ -151,22 +151,8 @@ pub(crate) fn is_space(c: char) -> bool {
 }
 
 pub(crate) fn is_alnum(c: char) -> bool {
-    // Go: '_' || unicode.IsLetter || unicode.IsDigit (table generated from Go).
-    if c.is_ascii() {
-        return c == '_' || c.is_ascii_alphanumeric();
-    }
-    let c = c as u32;
-    crate::alnum::ALNUM
-        .binary_search_by(|&(lo, hi)| {
-            if hi < c {
-                std::cmp::Ordering::Less
-            } else if lo > c {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
-        .is_ok()
+    // Go: '_' || unicode.IsLetter || unicode.IsDigit.
+    c == '_' || model::gostr::is_letter_or_digit(c)
 }
 
 fn has_left_trim_marker(s: &str) -> bool {

@@ -84,7 +84,7 @@ pub(crate) fn parse(
     p.lex.break_ok = !has_func("break");
     p.lex.continue_ok = !has_func("continue");
     let root = p.parse_top()?;
-    p.add(root)?;
+    p.add(root, 0)?;
     Ok(p.trees)
 }
 
@@ -179,7 +179,7 @@ impl Parser<'_> {
 
     // --- trees ---
 
-    fn add(&mut self, root: List) -> PResult<()> {
+    fn add(&mut self, root: List, root_pos: usize) -> PResult<()> {
         let name = self.ctx.name.clone();
         if let Some(i) = self.trees.iter().position(|t| t.name == name) {
             if !is_empty_list(&self.trees[i].root) {
@@ -198,6 +198,7 @@ impl Parser<'_> {
             parse_name: self.parse_name.clone(),
             text: self.text.clone(),
             root,
+            root_pos,
             left: self.left.to_string(),
             right: self.right.to_string(),
         });
@@ -234,11 +235,12 @@ impl Parser<'_> {
         }
         self.ctx.name = self.unquote(&name.val)?;
         self.expect(ItemType::RightDelim, CONTEXT)?;
+        let root_pos = self.peek_non_space().pos;
         let (root, end) = self.item_list()?;
         if !matches!(end, Parsed::End) {
             return self.errorf(format!("unexpected {} in {CONTEXT}", self.describe(&end)));
         }
-        self.add(root)
+        self.add(root, root_pos)
     }
 
     fn unquote(&self, quoted: &str) -> PResult<String> {
@@ -289,7 +291,12 @@ impl Parser<'_> {
                     let what = format!("{}{}{}", self.left, what, self.right);
                     return self.errorf(format!("{what} outside {}range{}", self.left, self.right));
                 }
-                return Ok(Parsed::Node(if is_break { Node::Break } else { Node::Continue }));
+                let pos = token.pos;
+                return Ok(Parsed::Node(if is_break {
+                    Node::Break { pos }
+                } else {
+                    Node::Continue { pos }
+                }));
             }
             ItemType::Else => {
                 let peek = self.peek_non_space();
@@ -385,6 +392,7 @@ impl Parser<'_> {
         }
         let saved = std::mem::replace(&mut self.ctx, Ctx::new(&name));
         self.ctx.stack_depth = depth;
+        let root_pos = self.peek_non_space().pos;
         let r = self.item_list();
         let block_ctx = std::mem::replace(&mut self.ctx, saved);
         let (root, end) = r?;
@@ -392,7 +400,7 @@ impl Parser<'_> {
             return self.errorf(format!("unexpected {} in {CONTEXT}", self.describe(&end)));
         }
         let saved = std::mem::replace(&mut self.ctx, block_ctx);
-        let r = self.add(root);
+        let r = self.add(root, root_pos);
         self.ctx = saved;
         r?;
         Ok(Node::Template { pos: token.pos, name, pipe: Some(pipe) })

@@ -2,7 +2,7 @@
 //! `*template.Template`.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::ast::{Tree, is_empty_list};
 use crate::builtins::builtins;
@@ -37,7 +37,9 @@ pub struct Limits {
     /// Maximum number of `range` iterations in one execution.
     pub max_range_iterations: u64,
     /// Maximum number of nodes and commands evaluated in one execution (bounds exponential
-    /// template recursion that produces no output).
+    /// template recursion that produces no output). HTML mode's escaping of a template visits
+    /// at most this many nodes too, and never more than a million. `max_depth` also bounds
+    /// the nesting of template calls and control structures that escaping follows.
     pub max_steps: u64,
 }
 
@@ -60,6 +62,23 @@ pub(crate) struct Common {
     pub limits: Limits,
     pub left: String,
     pub right: String,
+    /// HTML mode (`html/template`): executing escapes.
+    pub html: bool,
+    /// HTML mode: the escaped set for each executed template name, computed on first use.
+    /// Reset by every change to the set.
+    pub html_cache: HtmlCache,
+}
+
+/// Escaped sets by template name. Escaping is deterministic, so a failure is cached too.
+pub(crate) type HtmlCache = Arc<Mutex<HashMap<String, Result<Arc<Common>, EscapeFailure>>>>;
+
+/// A cached escaping error: the fields of [`Error::Escape`].
+#[derive(Debug, Clone)]
+pub(crate) struct EscapeFailure {
+    name: String,
+    location: Option<(String, usize, usize)>,
+    message: String,
+    full: String,
 }
 
 /// A named template and the set of templates associated with it (those it defines and those
@@ -78,6 +97,60 @@ impl Template {
         Template { name: name.into(), common: Arc::new(Common::default()) }
     }
 
+    /// A new, empty template called `name` in HTML mode (Go's `html/template` `New`).
+    pub fn new_html(name: impl Into<String>) -> Self {
+        Template::new(name).html()
+    }
+
+    /// Switches the set to HTML mode: executing it escapes every action for the HTML context
+    /// it lands in, as Go's `html/template` does (see the crate doc). Parsing is unchanged.
+    pub fn html(mut self) -> Self {
+        self.common_mut().html = true;
+        self
+    }
+
+    /// Whether the set is in HTML mode.
+    pub fn is_html(&self) -> bool {
+        self.common.html
+    }
+
+    /// The shared state, unshared for a change; drops the escaped sets computed so far.
+    fn common_mut(&mut self) -> &mut Common {
+        let c = Arc::make_mut(&mut self.common);
+        c.html_cache = HtmlCache::default();
+        c
+    }
+
+    /// HTML mode: the set escaped for executing `name`.
+    fn escaped(&self, name: &str) -> Result<Arc<Common>, Error> {
+        let mut cache = self.common.html_cache.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = cache.entry(name.to_string()).or_insert_with(|| {
+            crate::html::escape_set(&self.common, name).map(Arc::new).map_err(|e| match e {
+                Error::Escape { name, location, message, full } => {
+                    EscapeFailure { name, location, message, full }
+                }
+                other => {
+                    let full = other.to_string();
+                    EscapeFailure {
+                        name: name.to_string(),
+                        location: None,
+                        message: full.clone(),
+                        full,
+                    }
+                }
+            })
+        });
+        match entry {
+            Ok(c) => Ok(c.clone()),
+            Err(f) => Err(Error::Escape {
+                name: f.name.clone(),
+                location: f.location.clone(),
+                message: f.message.clone(),
+                full: f.full.clone(),
+            }),
+        }
+    }
+
     /// The template's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -85,13 +158,13 @@ impl Template {
 
     /// Adds functions (Go's `Funcs`); must come before parsing text that uses them.
     pub fn funcs(mut self, funcs: &FuncMap) -> Self {
-        Arc::make_mut(&mut self.common).funcs.extend(funcs);
+        self.common_mut().funcs.extend(funcs);
         self
     }
 
     /// Sets `missingkey` behaviour.
     pub fn missing_key(mut self, mk: MissingKey) -> Self {
-        Arc::make_mut(&mut self.common).missing_key = mk;
+        self.common_mut().missing_key = mk;
         self
     }
 
@@ -109,13 +182,13 @@ impl Template {
 
     /// Sets the execution limits.
     pub fn limits(mut self, limits: Limits) -> Self {
-        Arc::make_mut(&mut self.common).limits = limits;
+        self.common_mut().limits = limits;
         self
     }
 
     /// Sets the action delimiters (Go's `Delims`); empty strings mean `{{` and `}}`.
     pub fn delims(mut self, left: &str, right: &str) -> Self {
-        let c = Arc::make_mut(&mut self.common);
+        let c = self.common_mut();
         c.left = left.to_string();
         c.right = right.to_string();
         self
@@ -141,7 +214,7 @@ impl Template {
         let left = if c.left.is_empty() { "{{" } else { c.left.as_str() };
         let right = if c.right.is_empty() { "}}" } else { c.right.as_str() };
         let trees = crate::parse::parse(&self.name, text, left, right, &has_func)?;
-        let c = Arc::make_mut(&mut self.common);
+        let c = self.common_mut();
         for tree in trees {
             if let Some(old) = c.trees.get(&tree.name)
                 && is_empty_list(&tree.root)
@@ -183,6 +256,25 @@ impl Template {
     /// Executes this template with `data`, appending to `out`. On error, `out` holds what was
     /// written before it (as Go's writer would).
     pub fn execute_to(&self, out: &mut String, data: &Value) -> Result<(), Error> {
+        if self.common.html {
+            if !self.common.trees.contains_key(&self.name) {
+                let msg = format!(
+                    "template: {} is an incomplete or empty template",
+                    model::gostr::quote(&self.name)
+                );
+                return Err(Error::Exec {
+                    name: self.name.clone(),
+                    location: None,
+                    message: msg.clone(),
+                    full: msg,
+                });
+            }
+            let common = self.escaped(&self.name)?;
+            let Some(tree) = common.trees.get(&self.name) else {
+                return Err(Error::exec_plain(&self.name, "escaped template missing".into()));
+            };
+            return exec::execute(&common, &self.name, tree, data, out);
+        }
         match self.common.trees.get(&self.name) {
             Some(tree) => exec::execute(&self.common, &self.name, tree, data, out),
             None => Err(Error::exec_plain(
@@ -211,6 +303,15 @@ impl Template {
     pub fn execute_template(&self, name: &str, data: &Value) -> Result<String, Error> {
         match self.lookup(name) {
             Some(t) => t.execute(data),
+            None if self.common.html => {
+                let msg = format!("html/template: {} is undefined", model::gostr::quote(name));
+                Err(Error::Exec {
+                    name: name.to_string(),
+                    location: None,
+                    message: msg.clone(),
+                    full: msg,
+                })
+            }
             None => Err(Error::Exec {
                 name: name.to_string(),
                 location: None,
@@ -226,5 +327,18 @@ impl Template {
                 ),
             }),
         }
+    }
+}
+
+impl Template {
+    /// The names that some template of the set invokes with `{{template "NAME" ...}}`. A
+    /// template nobody invokes is an entry point, executed with the caller's data (a checker
+    /// renders those against example data; the others get whatever their callers pass).
+    pub fn invoked_template_names(&self) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for tree in self.common.trees.values() {
+            crate::ast::invoked_templates(&tree.root, &mut out);
+        }
+        out
     }
 }

@@ -9,7 +9,22 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use fixtures::{am_fixture, test_funcs, typed_fixture};
-use template::{MissingKey, Template, Value};
+use template::{ArgType, Func, FuncMap, MissingKey, SafeKind, Signature, Template, Value};
+
+/// The extra functions of `mode=html` cases (as `htmlFuncs` in the oracle).
+fn html_funcs() -> FuncMap {
+    let mk = |kind: SafeKind| {
+        Func::new(Signature::fixed(&[ArgType::String]), move |a| {
+            Ok(Value::safe(kind, a[0].as_str().unwrap_or("")))
+        })
+    };
+    FuncMap::new()
+        .with("safeHtml", mk(SafeKind::Html))
+        .with("safeUrl", mk(SafeKind::Url))
+        .with("safeAttr", mk(SafeKind::HtmlAttr))
+        .with("safeJs", mk(SafeKind::Js))
+        .with("safeCss", mk(SafeKind::Css))
+}
 
 /// Parses the shared `=== name` / `--- section` format.
 fn parse_sections(text: &str) -> Vec<(String, BTreeMap<String, String>)> {
@@ -52,6 +67,9 @@ fn run_case(sections: &BTreeMap<String, String>) -> (String, Option<String>) {
     }
     let name = opts.get("name").cloned().unwrap_or_else(|| "t".to_string());
     let mut t = Template::new(name).funcs(&test_funcs());
+    if opts.get("mode").map(String::as_str) == Some("html") {
+        t = t.funcs(&html_funcs()).html();
+    }
     if let Some(d) = opts.get("delims") {
         let (l, r) = d.split_once(',').unwrap_or((d, ""));
         t = t.delims(l, r);

@@ -274,6 +274,9 @@ func run(c testCase) (output string, errText string) {
 		k, v, _ := strings.Cut(f, "=")
 		opts[k] = v
 	}
+	if opts["mode"] == "html" {
+		return runHTML(c, opts)
+	}
 	name := "t"
 	if n, ok := opts["name"]; ok {
 		name = n
@@ -308,6 +311,70 @@ func run(c testCase) (output string, errText string) {
 	} else if d := c.sections["data"]; strings.TrimSpace(d) != "" {
 		if err := json.Unmarshal([]byte(d), &data); err != nil {
 			panic(fmt.Sprintf("case %s: bad JSON: %v", c.name, err))
+		}
+	}
+	var buf bytes.Buffer
+	var err error
+	if e, ok := opts["exec"]; ok {
+		err = t.ExecuteTemplate(&buf, e, data)
+	} else {
+		err = t.Execute(&buf, data)
+	}
+	if err != nil {
+		errText = err.Error()
+	}
+	return buf.String(), errText
+}
+
+// htmlFuncs are the extra test functions of mode=html cases (content-type constructors).
+func htmlFuncs() htmltemplate.FuncMap {
+	return htmltemplate.FuncMap{
+		"safeHtml": func(s string) htmltemplate.HTML { return htmltemplate.HTML(s) },
+		"safeUrl":  func(s string) htmltemplate.URL { return htmltemplate.URL(s) },
+		"safeAttr": func(s string) htmltemplate.HTMLAttr { return htmltemplate.HTMLAttr(s) },
+		"safeJs":   func(s string) htmltemplate.JS { return htmltemplate.JS(s) },
+		"safeCss":  func(s string) htmltemplate.CSS { return htmltemplate.CSS(s) },
+	}
+}
+
+// runHTML is run for mode=html cases: the same, through html/template.
+func runHTML(c testCase, opts map[string]string) (output string, errText string) {
+	name := "t"
+	if n, ok := opts["name"]; ok {
+		name = n
+	}
+	t := htmltemplate.New(name).Funcs(htmltemplate.FuncMap(testFuncs())).Funcs(htmlFuncs())
+	if d, ok := opts["delims"]; ok {
+		l, r, _ := strings.Cut(d, ",")
+		t = t.Delims(l, r)
+	}
+	if mk, ok := opts["missingkey"]; ok {
+		t = t.Option("missingkey=" + mk)
+	}
+	if _, err := t.Parse(c.sections["template"]); err != nil {
+		return "", err.Error()
+	}
+	if t2, ok := c.sections["template2"]; ok {
+		if _, err := t.New("t2").Parse(t2); err != nil {
+			return "", err.Error()
+		}
+	}
+	var data interface{}
+	switch opts["fixture"] {
+	case "typed":
+		data = typedFixture()
+	case "typed-nofunc":
+		m := typedFixture()
+		delete(m, "fn")
+		delete(m, "failfn")
+		data = m
+	case "am":
+		data = amFixture()
+	default:
+		if d := c.sections["data"]; strings.TrimSpace(d) != "" {
+			if err := json.Unmarshal([]byte(d), &data); err != nil {
+				panic(fmt.Sprintf("case %s: bad JSON: %v", c.name, err))
+			}
 		}
 	}
 	var buf bytes.Buffer

@@ -160,6 +160,10 @@ impl<'a> State<'a> {
                 // A nil slice.
                 return Ok(Value::string_list(Vec::<String>::new()));
             }
+            if matches!(t, ArgType::Named(_)) && !v.boxed {
+                // The nil pointer or slice of a named type.
+                return Ok(Value::Nil);
+            }
             if !v.boxed {
                 return self.errorf(format!("invalid value; expected {}", t.go_name()));
             }
@@ -170,6 +174,24 @@ impl<'a> State<'a> {
         }
         if matches_type(&v.v, t) {
             return Ok(v.v);
+        }
+        // A named slice type over `[]string` (Alertmanager's `Strings`) is assignable to a
+        // `[]string` parameter, as in Go (identical underlying types, one of them unnamed).
+        if t == ArgType::StringList
+            && let Value::Object(o) = &v.v
+            && let Some(Value::List(l)) = o.underlying()
+            && l.elem == crate::value::Elem::String
+        {
+            return Ok(Value::List(l));
+        }
+        // A pointer is dereferenced where its element type is wanted (Go's `validateType`):
+        // Prometheus' `toTime` returns a `*time.Time` that `.Sub` takes as a `time.Time`.
+        if let Value::Object(o) = &v.v
+            && o.type_name().strip_prefix('*') == Some(t.go_name())
+            && let Some(u) = o.underlying()
+            && matches_type(&u, t)
+        {
+            return Ok(u);
         }
         self.errorf(format!(
             "wrong type for value; expected {}; got {}",
@@ -230,6 +252,9 @@ impl<'a> State<'a> {
                 if t == ArgType::StringList {
                     return Ok(Value::string_list(Vec::<String>::new()));
                 }
+                if matches!(t, ArgType::Named(_)) {
+                    return Ok(Value::Nil);
+                }
                 return self.errorf(format!("cannot assign nil to {}", t.go_name()));
             }
             Arg::Field { idents, .. } => {
@@ -274,7 +299,7 @@ impl<'a> State<'a> {
                 Ok(Value::Duration(model::duration::GoDuration::from_nanos(n.int)))
             }
             (ArgType::Duration, _) => self.errorf(format!("expected integer; found {arg}")),
-            (ArgType::Time | ArgType::StringList, _) => {
+            (ArgType::Time | ArgType::StringList | ArgType::Named(_), _) => {
                 self.errorf(format!("can't handle {arg} for arg of type {}", t.go_name()))
             }
             (ArgType::Any, Arg::Bool { val, .. }) => Ok(Value::Bool(*val)),

@@ -133,6 +133,7 @@ pub(crate) fn matches_type(v: &Value, t: ArgType) -> bool {
             | (ArgType::Time, Value::Time(_))
             | (ArgType::Duration, Value::Duration(_))
     ) || matches!((t, v), (ArgType::StringList, Value::List(l)) if l.elem == Elem::String)
+        || matches!((t, v), (ArgType::Named(n), Value::Object(o)) if o.type_name() == n)
 }
 
 fn limits(c: &Common) -> &Limits {
@@ -228,8 +229,8 @@ impl<'a> State<'a> {
                     self.print_value(&v)?;
                 }
             }
-            Node::Break => return Ok(Flow::Break),
-            Node::Continue => return Ok(Flow::Continue),
+            Node::Break { .. } => return Ok(Flow::Break),
+            Node::Continue { .. } => return Ok(Flow::Continue),
             Node::If(b) => return self.walk_if_or_with(false, dot, node, b),
             Node::With(b) => return self.walk_if_or_with(true, dot, node, b),
             Node::Range(b) => return self.walk_range(dot, node, b),

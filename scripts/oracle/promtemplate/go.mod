@@ -1,0 +1,3 @@
+module klaxon.invalid/oracle/promtemplate
+
+go 1.22
