@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use template::{Func, FuncMap, Limits, MissingKey, Template, Value};
+use template::{Func, Limits, MissingKey, Template, Value};
 
 fn data() -> Value {
     Value::map([
@@ -18,8 +18,11 @@ fn data() -> Value {
 }
 
 fuzz_target!(|text: &str| {
-    let funcs =
-        FuncMap::new().with("id", Func::any(|a| Ok(a.first().cloned().unwrap_or_default())));
+    // Every function set a template can reach: Prometheus', then Alertmanager's (which wins
+    // where both define a name, as in a notification template), and a plain one.
+    let mut funcs = template::prometheus::funcs(&template::prometheus::FuncContext::default());
+    funcs.extend(&template::alertmanager::funcs());
+    let funcs = funcs.with("id", Func::any(|a| Ok(a.first().cloned().unwrap_or_default())));
     let limits = Limits {
         max_depth: 50,
         max_output_bytes: 1 << 16,
@@ -39,4 +42,25 @@ fuzz_target!(|text: &str| {
             let _ = t.execute_template(&name, &Value::Nil);
         }
     }
+    // HTML mode (email bodies): escaping must not panic either, and the output stays bounded.
+    if let Ok(t) = Template::new_html("fuzz").funcs(&funcs).limits(limits.clone()).parse(text) {
+        let mut out = String::new();
+        let _ = t.execute_to(&mut out, &data());
+        assert!(out.len() <= 1 << 16);
+    }
+    // Alertmanager's notification data and default templates, as receivers render them.
+    let (defaults, example) = am();
+    if let Ok(t) = defaults.new_named("fuzz").limits(limits).parse(text) {
+        let mut out = String::new();
+        let _ = t.execute_to(&mut out, example);
+    }
 });
+
+/// The default Alertmanager template set and example data, built once.
+fn am() -> &'static (Template, Value) {
+    static AM: std::sync::OnceLock<(Template, Value)> = std::sync::OnceLock::new();
+    AM.get_or_init(|| {
+        let t = template::alertmanager::Templates::with_defaults();
+        (t.template().clone(), template::alertmanager::Data::example().to_value())
+    })
+}
