@@ -145,6 +145,9 @@ mod print;
 pub mod prometheus;
 mod safe;
 mod template;
+mod title;
+#[rustfmt::skip]
+mod title_table;
 mod value;
 
 pub use error::Error;

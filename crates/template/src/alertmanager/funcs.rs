@@ -7,10 +7,10 @@ use model::duration::GoDuration;
 use model::regex::{Anchoring, GoRegex};
 
 use super::json;
-use super::title::title;
 use crate::funcs::{ArgType, Func, FuncMap, Signature};
 use crate::gofmt::{FmtArg, GoLocation, GoTime, sprintf};
 use crate::safe::SafeKind;
+use crate::title::title;
 use crate::value::{Elem, Map, Value};
 
 use ArgType::{Any, String as Str, StringList, Time};

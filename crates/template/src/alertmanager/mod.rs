@@ -23,8 +23,9 @@
 //! `scripts/oracle/amtemplate/regen.sh`; `scripts/interop/amtool-template.sh` compares with a
 //! real `amtool template render` (Debian's 0.25).
 //!
-//! Known differences: `title` follows x/text's word breaking and case tables through Rust's
-//! Unicode data and a few tables of its own (exact on the scripts tested, approximate beyond);
+//! Known differences: `title` takes word breaking and title case from tables derived from
+//! x/text itself, but lower-cases the rest of each word with Rust's Unicode data (final sigma's
+//! case-ignorable runes approximated);
 //! `append` reports a wrongly typed first argument as a function error rather than Go's
 //! argument-type error; an error raised inside a default template names klaxon's file, line and
 //! column (`default.tmpl:32:11`), not upstream's; the defaults add a few `__klaxon.*` helper
@@ -37,9 +38,8 @@ mod funcs;
 mod glob;
 mod json;
 mod templates;
-mod title;
 
+pub use crate::title::title;
 pub use data::{Alert, Data, Kv};
 pub use funcs::{Clock, funcs, funcs_with_clock};
 pub use templates::{Templates, TemplatesError};
-pub use title::title;

@@ -25,7 +25,7 @@
 //! edge values and argument types and real-world annotations, with what Go's `text/template` and
 //! the same functions produce in `expected.txt` (`scripts/oracle/promtemplate/regen.sh`);
 //! `scripts/interop/promtool-annotations.sh` checks those outputs against Debian's `promtool`.
-//! `title` runs on tables derived from `golang.org/x/text` itself (`title_table.rs`, see
+//! `title` runs on tables derived from `golang.org/x/text` itself (`src/title_table.rs`, see
 //! `scripts/oracle/promtemplate/xtext/`).
 //!
 //! Known differences from upstream:
@@ -46,8 +46,6 @@ mod humanize;
 mod pointer;
 mod query;
 mod text;
-#[rustfmt::skip]
-mod title_table;
 
 use std::fmt;
 use std::sync::Arc;

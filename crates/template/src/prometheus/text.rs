@@ -4,66 +4,12 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::title_table::{BREAK, CASED, MID, TITLE_MULTI, TITLE_RUNS};
 use crate::escape::query_escape;
 
-/// `title`: the first cased letter of each word in title case, the rest unchanged.
-///
-/// Words are delimited as x/text approximates Unicode word breaking: letter-like runes continue
-/// a word; a "mid" rune (`'`, `.`, `:`, `·`, `’`, ...) continues it unless another mid
-/// follows; anything else (spaces, `-`, `,`, `/`, ideographs, ...) ends it. The tables
-/// (`title_table.rs`) are derived from x/text itself, rune by rune.
+/// `title`: the first cased letter of each word in title case, the rest unchanged (see
+/// [`crate::alertmanager::title`], here with `no_lower`).
 pub fn title(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut mid_word = false;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        let was_mid = in_ranges(MID, c);
-        if in_ranges(CASED, c) {
-            if mid_word {
-                out.push(c);
-            } else {
-                push_title(&mut out, c);
-                mid_word = true;
-            }
-        } else {
-            out.push(c);
-            if in_ranges(BREAK, c) {
-                mid_word = false;
-            }
-        }
-        if was_mid && chars.peek().is_some_and(|&n| in_ranges(MID, n)) {
-            mid_word = false;
-        }
-    }
-    out
-}
-
-fn in_ranges(table: &[(u32, u32)], c: char) -> bool {
-    let c = c as u32;
-    let i = table.partition_point(|&(lo, _)| lo <= c);
-    i > 0 && c <= table[i - 1].1
-}
-
-/// Appends what `c` becomes at the start of a word.
-fn push_title(out: &mut String, c: char) {
-    if let Ok(i) = TITLE_MULTI.binary_search_by_key(&c, |&(k, _)| k) {
-        out.push_str(TITLE_MULTI[i].1);
-        return;
-    }
-    let code = c as u32;
-    let i = TITLE_RUNS.partition_point(|&(lo, ..)| lo <= code);
-    if i > 0 {
-        let (lo, hi, stride, delta) = TITLE_RUNS[i - 1];
-        if code <= hi
-            && (code - lo).is_multiple_of(stride)
-            && let Some(t) = code.checked_add_signed(delta).and_then(char::from_u32)
-        {
-            out.push(t);
-            return;
-        }
-    }
-    out.push(c);
+    crate::title::title(s, true)
 }
 
 /// Go's `net.SplitHostPort`, without the error text (callers only need whether it failed).
@@ -131,14 +77,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn title_words() {
-        assert_eq!(title("hello world"), "Hello World");
-        assert_eq!(title("don't stop"), "Don't Stop");
-        assert_eq!(title("foo.bar foo..bar"), "Foo.bar Foo..Bar");
-        assert_eq!(title("snake_case kebab-case"), "Snake_case Kebab-Case");
-        assert_eq!(title("iPHONE 1st"), "IPHONE 1St");
-        assert_eq!(title("ßtraße ǆemal ﬁne"), "Sstraße ǅemal Fine");
-        assert_eq!(title(""), "");
+    fn title_keeps_case() {
+        assert_eq!(title("hello wORLD"), "Hello WORLD");
     }
 
     #[test]

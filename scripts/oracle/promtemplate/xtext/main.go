@@ -1,7 +1,8 @@
 //go:build xtext
 
-// Generates the tables of klaxon's `title` (Prometheus' cases.Title(AmericanEnglish, NoLower))
-// by probing golang.org/x/text/cases itself, rune by rune:
+// Generates the tables of klaxon's `title` (crates/template/src/title.rs: Prometheus'
+// cases.Title(AmericanEnglish, NoLower), and Alertmanager's without NoLower) by probing
+// golang.org/x/text/cases itself, rune by rune:
 //
 //	cased:  "-" + r + "b" keeps the "b" lower (a cased rune starts a word and continues it)
 //	title:  what a cased r becomes at the start of a word
