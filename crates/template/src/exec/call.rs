@@ -212,39 +212,25 @@ impl<'a> State<'a> {
         arg: &'a Arg,
     ) -> R<(Value, bool)> {
         self.at = At::Arg(arg);
-        let boxed = |v: &Bv| v.boxed;
-        match arg {
-            Arg::Dot { .. } => return Ok((self.validate_type(dot.clone(), t)?, boxed(dot))),
+        let v = match arg {
+            Arg::Dot { .. } => dot.clone(),
             Arg::Field { idents, .. } => {
-                let v = self.eval_fields_on(
-                    dot,
-                    dot,
-                    arg,
-                    idents,
-                    Some(std::slice::from_ref(arg)),
-                    None,
-                )?;
-                let b = v.boxed;
-                return Ok((self.validate_type(v, t)?, b));
+                self.eval_fields_on(dot, dot, arg, idents, Some(std::slice::from_ref(arg)), None)?
             }
-            Arg::Variable { idents, .. } => {
-                let v = self.eval_variable(dot, arg, idents, None, None)?;
-                let b = v.boxed;
-                return Ok((self.validate_type(v, t)?, b));
-            }
+            Arg::Variable { idents, .. } => self.eval_variable(dot, arg, idents, None, None)?,
             Arg::Chain { node, fields, .. } => {
-                let v = self.eval_chain(dot, arg, node, fields, None, None)?;
-                let b = v.boxed;
-                return Ok((self.validate_type(v, t)?, b));
+                self.eval_chain(dot, arg, node, fields, None, None)?
             }
-            _ => {}
-        }
-        self.eval_arg_plain(dot, t, arg).map(|v| (v, false))
+            _ => return self.eval_arg_plain(dot, t, arg).map(|v| (v, false)),
+        };
+        let boxed = v.boxed;
+        Ok((self.validate_type(v, t)?, boxed))
     }
 
-    pub(super) fn eval_arg_plain(&mut self, dot: &Bv, t: ArgType, arg: &'a Arg) -> R<Value> {
+    /// The arguments that cannot come from an `interface {}` slot: nil, constants, pipelines
+    /// and function calls.
+    fn eval_arg_plain(&mut self, dot: &Bv, t: ArgType, arg: &'a Arg) -> R<Value> {
         match arg {
-            Arg::Dot { .. } => return self.validate_type(dot.clone(), t),
             Arg::Nil { .. } => {
                 if t == ArgType::Any {
                     return Ok(Value::Nil);
@@ -257,21 +243,6 @@ impl<'a> State<'a> {
                 }
                 return self.errorf(format!("cannot assign nil to {}", t.go_name()));
             }
-            Arg::Field { idents, .. } => {
-                let v = self.eval_fields_on(
-                    dot,
-                    dot,
-                    arg,
-                    idents,
-                    Some(std::slice::from_ref(arg)),
-                    None,
-                )?;
-                return self.validate_type(v, t);
-            }
-            Arg::Variable { idents, .. } => {
-                let v = self.eval_variable(dot, arg, idents, None, None)?;
-                return self.validate_type(v, t);
-            }
             Arg::Pipe(p) => {
                 let v = self.eval_pipeline(dot, p)?;
                 return self.validate_type(Bv::plain(v), t);
@@ -279,10 +250,6 @@ impl<'a> State<'a> {
             Arg::Identifier { name, .. } => {
                 let v = self.eval_function(dot, name, At::Arg(arg), None, None)?;
                 return self.validate_type(Bv::plain(v), t);
-            }
-            Arg::Chain { node, fields, .. } => {
-                let v = self.eval_chain(dot, arg, node, fields, None, None)?;
-                return self.validate_type(v, t);
             }
             _ => {}
         }
