@@ -643,3 +643,53 @@ mod tests {
         }
     }
 }
+
+// Config files carry durations as strings (`5m`, `1h30m`); YAML may also give a bare `0`.
+macro_rules! serde_as_string {
+    ($ty:ty) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a duration string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$ty, E> {
+                        <$ty>::parse(v).map_err(E::custom)
+                    }
+                    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<$ty, E> {
+                        <$ty>::parse(&v.to_string()).map_err(E::custom)
+                    }
+                    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<$ty, E> {
+                        <$ty>::parse(&v.to_string()).map_err(E::custom)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+    };
+}
+
+serde_as_string!(Duration);
+serde_as_string!(GoDuration);
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn durations_round_trip_as_strings() {
+        let d: Duration = serde_json::from_str("\"1h30m\"").unwrap();
+        assert_eq!(serde_json::to_string(&d).unwrap(), "\"1h30m\"");
+        let z: Duration = serde_json::from_str("0").unwrap();
+        assert_eq!(z.to_string(), "0s");
+        assert!(serde_json::from_str::<Duration>("\"5x\"").unwrap_err().to_string().contains("5x"));
+    }
+}

@@ -1,0 +1,24 @@
+//! `incidentio_configs`. (being built)
+
+use super::{IntegrationConfig, ValidateContext};
+use serde::{Deserialize, Serialize};
+
+/// One `incidentio_configs` entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentIoConfig {
+    /// Whether resolved alerts are notified (default true).
+    pub send_resolved: Option<bool>,
+}
+
+impl IntegrationConfig for IncidentIoConfig {
+    const NAME: &'static str = "incidentio";
+
+    fn validate(&mut self, _cx: &ValidateContext<'_>) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn send_resolved(&self) -> bool {
+        self.send_resolved.unwrap_or(true)
+    }
+}

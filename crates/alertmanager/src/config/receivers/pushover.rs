@@ -1,0 +1,24 @@
+//! `pushover_configs`. (being built)
+
+use super::{IntegrationConfig, ValidateContext};
+use serde::{Deserialize, Serialize};
+
+/// One `pushover_configs` entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushoverConfig {
+    /// Whether resolved alerts are notified (default true).
+    pub send_resolved: Option<bool>,
+}
+
+impl IntegrationConfig for PushoverConfig {
+    const NAME: &'static str = "pushover";
+
+    fn validate(&mut self, _cx: &ValidateContext<'_>) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn send_resolved(&self) -> bool {
+        self.send_resolved.unwrap_or(true)
+    }
+}

@@ -1,0 +1,24 @@
+//! `slack_configs`. (being built)
+
+use super::{IntegrationConfig, ValidateContext};
+use serde::{Deserialize, Serialize};
+
+/// One `slack_configs` entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackConfig {
+    /// Whether resolved alerts are notified (default false).
+    pub send_resolved: Option<bool>,
+}
+
+impl IntegrationConfig for SlackConfig {
+    const NAME: &'static str = "slack";
+
+    fn validate(&mut self, _cx: &ValidateContext<'_>) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn send_resolved(&self) -> bool {
+        self.send_resolved.unwrap_or(false)
+    }
+}

@@ -1,0 +1,1 @@
+//! Outgoing HTTP for integrations. (being built)
