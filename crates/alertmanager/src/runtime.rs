@@ -1,1 +1,751 @@
-//! (being built)
+//! The assembled Alertmanager: persisted state, the running config, and what the API asks of
+//! them.
+//!
+//! [`Alertmanager::start`] opens the state under `--storage.path` (alert store, silences,
+//! notification log), loads the config and builds one [`Generation`] from it (templates,
+//! integrations, route table, inhibitor, pipeline, dispatcher), then runs the maintenance
+//! loops. [`Alertmanager::reload`] builds a new generation from the file and swaps it in; a
+//! bad file is rejected and the old generation keeps running. The state outlives every
+//! generation. [`Alertmanager::shutdown`] stops the dispatcher and writes final snapshots.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), alertmanager::runtime::Error> {
+//! use alertmanager::runtime::{Alertmanager, Options};
+//! let am = Alertmanager::start(Options::new("alertmanager.yml")).await?;
+//! if let Err(e) = am.reload().await {
+//!     eprintln!("failed to reload config: {e}");
+//! }
+//! am.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod adapters;
+mod generation;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use model::labels::Labels;
+use model::matcher::MatcherParseMode;
+use model::time::{SharedClock, SystemClock};
+use parking_lot::{Mutex, RwLock};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::alert::{Alert, Time, from_system_time};
+use crate::config::{self, Config, ConfigError};
+use crate::dispatch::{GroupSnapshot, Router};
+use crate::marker::Marker;
+use crate::metrics::{BuildInfo, Metrics, StateLabels, StatusLabels};
+use crate::nflog::{Nflog, NflogError, NflogOptions};
+use crate::silence::{PostableSilence, Silence, SilenceError, SilenceOptions, Silences};
+use crate::store::{AlertStore, StoreError, StoreOptions, validate_and_normalise};
+
+pub use generation::Generation;
+
+/// How to run: the `alertmanager` flags that reach the runtime.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--config.file`.
+    pub config_file: PathBuf,
+    /// `--storage.path`; `None` keeps everything in memory (tests).
+    pub storage_path: Option<PathBuf>,
+    /// `--data.retention` (120h): expired silences and nflog entries are kept this long.
+    pub retention: Duration,
+    /// `--data.maintenance-interval` (15m): GC and snapshots of silences, nflog and alerts.
+    pub maintenance_interval: Duration,
+    /// `--alerts.gc-interval` (30m): resolved alerts are dropped from the store.
+    pub alerts_gc_interval: Duration,
+    /// `--alerts.per-alertname-limit` (0 = none).
+    pub per_alertname_limit: usize,
+    /// `--dispatch.start-delay` (0).
+    pub dispatch_start_delay: Duration,
+    /// `--dispatch.maintenance-interval` (30s).
+    pub dispatch_maintenance_interval: Duration,
+    /// `--silences.max-silences` (0 = none).
+    pub max_silences: usize,
+    /// `--silences.max-silence-size-bytes` (0 = none).
+    pub max_silence_size_bytes: usize,
+    /// `--web.external-url`, as given to templates (`.ExternalURL`), without a trailing `/`.
+    pub external_url: String,
+    /// `--web.route-prefix` (normalised `/x`).
+    pub route_prefix: String,
+    /// From `--enable-feature=classic-mode|utf8-strict-mode`: how matchers are parsed and
+    /// which label names are valid (classic mode = legacy names).
+    pub matcher_mode: MatcherParseMode,
+    /// klaxon's own per-notification deadline; `None` = upstream's `max(group_interval, 10s)`.
+    pub notify_timeout: Option<Duration>,
+    /// Where "now" comes from.
+    pub clock: SharedClock,
+    /// Cluster identity as `/api/v2/status` reports it.
+    pub cluster: ClusterOptions,
+    /// Build information (`alertmanager_build_info`, `/api/v2/status`).
+    pub build: BuildInfo,
+    /// `User-Agent` of outgoing notifications.
+    pub user_agent: String,
+    /// `--log.silences`: log every silence change.
+    pub log_silences: bool,
+}
+
+/// The cluster flags. Clustering itself is its own issue: with a listen address this node
+/// reports itself as the one ready member, as a single-node cluster does.
+#[derive(Debug, Clone, Default)]
+pub struct ClusterOptions {
+    /// `--cluster.listen-address`; empty disables clustering.
+    pub listen_address: String,
+    /// `--cluster.advertise-address` (reported instead of the listen address when set).
+    pub advertise_address: String,
+    /// `--cluster.peer-name`; empty = a generated ULID, as upstream.
+    pub peer_name: String,
+}
+
+impl Options {
+    /// Upstream's defaults for everything but the config file; state kept in memory.
+    pub fn new(config_file: impl Into<PathBuf>) -> Options {
+        Options {
+            config_file: config_file.into(),
+            storage_path: None,
+            retention: Duration::from_secs(120 * 3600),
+            maintenance_interval: Duration::from_secs(15 * 60),
+            alerts_gc_interval: Duration::from_secs(30 * 60),
+            per_alertname_limit: 0,
+            dispatch_start_delay: Duration::ZERO,
+            dispatch_maintenance_interval: Duration::from_secs(30),
+            max_silences: 0,
+            max_silence_size_bytes: 0,
+            external_url: "http://localhost:9093".to_owned(),
+            route_prefix: "/".to_owned(),
+            matcher_mode: MatcherParseMode::default(),
+            notify_timeout: None,
+            clock: Arc::new(SystemClock),
+            cluster: ClusterOptions::default(),
+            build: BuildInfo {
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+                ..BuildInfo::default()
+            },
+            user_agent: format!("Alertmanager/{}", env!("CARGO_PKG_VERSION")),
+            log_silences: false,
+        }
+    }
+}
+
+/// Why the Alertmanager could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `--storage.path` could not be created.
+    #[error("unable to create data directory: {0}")]
+    DataDir(std::io::Error),
+    /// The config file is invalid.
+    #[error("error loading configuration file: {0}")]
+    Config(ConfigError),
+    /// The alert store could not be opened.
+    #[error("error opening alert store: {0}")]
+    Store(StoreError),
+    /// The silences could not be opened.
+    #[error("error creating silence: {0}")]
+    Silences(SilenceError),
+    /// The notification log could not be opened.
+    #[error("error creating notification log: {0}")]
+    Nflog(NflogError),
+    /// The config loaded but could not be applied (templates, integrations).
+    #[error("failed to apply initial configuration: {0}")]
+    Apply(String),
+}
+
+/// The cluster as the API reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterStatus {
+    /// Own peer name (empty when disabled).
+    pub name: String,
+    /// `ready` or `disabled`.
+    pub status: &'static str,
+    /// (name, address) of the members, self included.
+    pub peers: Vec<(String, String)>,
+}
+
+/// The outcome of [`Alertmanager::receive_alerts`] when not everything was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiveError {
+    /// These alerts were invalid (upstream's texts); the valid ones were stored.
+    Invalid(Vec<String>),
+    /// The store failed.
+    Store(String),
+}
+
+/// Metrics the runtime owns.
+#[derive(Debug, Default)]
+struct RuntimeMetrics {
+    receivers: Gauge,
+    integrations: Gauge,
+    inhibition_rules: Gauge,
+    http_concurrency_limit_exceeded: Counter,
+}
+
+/// The running Alertmanager. Share it as `Arc<Alertmanager>`.
+pub struct Alertmanager {
+    opts: Options,
+    clock: SharedClock,
+    start_time: Time,
+    /// Process start + `--dispatch.start-delay`; reused by every generation.
+    dispatch_start: Instant,
+    cluster: ClusterStatus,
+    metrics: Arc<Metrics>,
+    own_metrics: RuntimeMetrics,
+    store: Arc<AlertStore>,
+    silences: Arc<Silences>,
+    nflog: Arc<Nflog>,
+    marker: Arc<Marker>,
+    current: RwLock<Arc<Generation>>,
+    /// Serialises reloads (SIGHUP and `/-/reload` may race).
+    reload_lock: tokio::sync::Mutex<()>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    stopped: AtomicBool,
+}
+
+impl std::fmt::Debug for Alertmanager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alertmanager")
+            .field("config_file", &self.opts.config_file)
+            .field("alerts", &self.store.len())
+            .field("silences", &self.silences.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Alertmanager {
+    /// Opens the state, applies the config file and starts dispatching and maintenance.
+    /// Needs a tokio runtime.
+    pub async fn start(opts: Options) -> Result<Arc<Alertmanager>, Error> {
+        let clock = opts.clock.clone();
+        let now = from_system_time(clock.now_system());
+        let dispatch_start = Instant::now() + opts.dispatch_start_delay;
+
+        let load = config::LoadOptions { matcher_mode: opts.matcher_mode };
+        let config = config::load_file_with(&opts.config_file, &load).map_err(Error::Config)?;
+
+        let store_opts = StoreOptions {
+            per_alertname_limit: opts.per_alertname_limit,
+            sync_interval: None,
+        };
+        let silence_opts = SilenceOptions {
+            retention: opts.retention,
+            max_silences: opts.max_silences,
+            max_silence_size_bytes: opts.max_silence_size_bytes,
+            mode: opts.matcher_mode,
+            ..SilenceOptions::default()
+        };
+        let nflog_opts = NflogOptions { retention: opts.retention, ..NflogOptions::default() };
+        let (store, silences, nflog) = match &opts.storage_path {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(Error::DataDir)?;
+                let store = AlertStore::open(dir, store_opts).map_err(Error::Store)?;
+                let silences = Silences::open(dir, silence_opts, now).map_err(Error::Silences)?;
+                let nflog = Nflog::open(dir, nflog_opts, now).map_err(Error::Nflog)?;
+                for p in store
+                    .recovery_problems()
+                    .iter()
+                    .chain(silences.recovery_problems())
+                    .chain(nflog.recovery_problems())
+                {
+                    tracing::warn!(problem = %p, "recovering persisted state");
+                }
+                (store, silences, nflog)
+            }
+            None => (
+                AlertStore::in_memory(store_opts),
+                Silences::in_memory(silence_opts),
+                Nflog::in_memory(nflog_opts),
+            ),
+        };
+
+        let metrics = Arc::new(Metrics::new(opts.build.clone()));
+        let own_metrics = RuntimeMetrics::default();
+        metrics.register(
+            "alertmanager_alerts_limited",
+            "Total number of alerts that were dropped due to per alert name limit",
+            store.metrics().limited.clone(),
+        );
+        own_metrics.register(&metrics);
+        metrics.cluster_enabled.set(i64::from(!opts.cluster.listen_address.is_empty()));
+
+        let cluster = cluster_status(&opts.cluster);
+        let marker = Arc::new(Marker::new());
+        let deps = generation::Deps {
+            opts: &opts,
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            store: store.clone(),
+            silences: silences.clone(),
+            nflog: nflog.clone(),
+            marker: marker.clone(),
+            dispatch_start,
+        };
+        let config = Arc::new(config);
+        let generation = Generation::build(&deps, config).map_err(Error::Apply)?;
+        generation.record_metrics(&own_metrics);
+        let generation = Arc::new(generation);
+        generation.start_dispatcher(&deps);
+
+        let am = Arc::new(Alertmanager {
+            start_time: now,
+            dispatch_start,
+            cluster,
+            own_metrics,
+            clock,
+            metrics,
+            store,
+            silences,
+            nflog,
+            marker,
+            current: RwLock::new(generation),
+            reload_lock: tokio::sync::Mutex::new(()),
+            tasks: Mutex::new(Vec::new()),
+            stopped: AtomicBool::new(false),
+            opts,
+        });
+        am.reload_succeeded();
+        am.install_scrape_hooks();
+        am.spawn_maintenance();
+        Ok(am)
+    }
+
+    /// Re-reads the config file. On error the running config stays and the error (with the
+    /// file position) is returned; routes, receivers, inhibitor and dispatcher are rebuilt
+    /// otherwise (group timers restart), while alerts, silences and the nflog carry over.
+    pub async fn reload(&self) -> Result<(), String> {
+        let _guard = self.reload_lock.lock().await;
+        let load = config::LoadOptions { matcher_mode: self.opts.matcher_mode };
+        let result = match config::load_file_with(&self.opts.config_file, &load) {
+            Err(e) => Err(e.to_string()),
+            Ok(config) => {
+                let deps = self.deps();
+                match Generation::build(&deps, Arc::new(config)) {
+                    Err(e) => Err(e),
+                    Ok(next) => {
+                        // As upstream: the old dispatcher stops before the new one starts, so
+                        // no group is flushed twice across the swap.
+                        self.current.read().stop();
+                        next.record_metrics(&self.own_metrics);
+                        let next = Arc::new(next);
+                        next.start_dispatcher(&deps);
+                        *self.current.write() = next;
+                        Ok(())
+                    }
+                }
+            }
+        };
+        match &result {
+            Ok(()) => {
+                self.reload_succeeded();
+                tracing::info!(file = %self.opts.config_file.display(), "Completed loading of configuration file");
+            }
+            Err(e) => {
+                self.metrics.config_last_reload_successful.set(0);
+                tracing::error!(file = %self.opts.config_file.display(), err = %e, "Loading configuration file failed");
+            }
+        }
+        result
+    }
+
+    /// Stops dispatching and maintenance and writes final snapshots. Idempotent.
+    pub async fn shutdown(&self) {
+        if self.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.current.read().stop();
+        for t in self.tasks.lock().drain(..) {
+            t.abort();
+        }
+        let now = self.now();
+        if let Err(e) = self.silences.maintenance(now) {
+            tracing::error!(err = %e, "final silences snapshot");
+        }
+        if let Err(e) = self.nflog.maintenance(now) {
+            tracing::error!(err = %e, "final notification log snapshot");
+        }
+        if let Err(e) = self.store.compact().and_then(|()| self.store.sync()) {
+            tracing::error!(err = %e, "final alert store snapshot");
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Queries and commands for the API.
+
+    /// "Now" on the runtime's clock.
+    pub fn now(&self) -> Time {
+        from_system_time(self.clock.now_system())
+    }
+
+    /// The options it runs with.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// The matcher parse mode (API filters, silences, label name validation).
+    pub fn matcher_mode(&self) -> MatcherParseMode {
+        self.opts.matcher_mode
+    }
+
+    /// When the process started (`uptime` of `/api/v2/status`).
+    pub fn start_time(&self) -> Time {
+        self.start_time
+    }
+
+    /// The running generation (config, routes, inhibitor, dispatcher).
+    pub fn current(&self) -> Arc<Generation> {
+        self.current.read().clone()
+    }
+
+    /// The running config.
+    pub fn config(&self) -> Arc<Config> {
+        self.current().config.clone()
+    }
+
+    /// The cluster as reported by the API.
+    pub fn cluster_status(&self) -> ClusterStatus {
+        self.cluster.clone()
+    }
+
+    /// The shared metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The alert store.
+    pub fn store(&self) -> &Arc<AlertStore> {
+        &self.store
+    }
+
+    /// The silences.
+    pub fn silences(&self) -> &Arc<Silences> {
+        &self.silences
+    }
+
+    /// The notification log.
+    pub fn nflog(&self) -> &Arc<Nflog> {
+        &self.nflog
+    }
+
+    /// The marker (unprocessed alerts, muted groups).
+    pub fn marker(&self) -> &Arc<Marker> {
+        &self.marker
+    }
+
+    /// Ingests posted alerts as `POST /api/v2/alerts` does (§3.2): times defaulted, empty
+    /// labels dropped, each validated; the valid ones are stored even when others are not.
+    pub fn receive_alerts(&self, alerts: Vec<Alert>) -> Result<(), ReceiveError> {
+        let now = self.now();
+        let resolve_timeout = self
+            .config()
+            .global
+            .resolve_timeout
+            .and_then(|d| d.to_std())
+            .unwrap_or(Duration::from_secs(300));
+        let mut valid = Vec::with_capacity(alerts.len());
+        let mut errors = Vec::new();
+        for alert in alerts {
+            match validate_and_normalise(alert, now, resolve_timeout, self.opts.matcher_mode) {
+                Ok(a) => {
+                    // Upstream counts against the wall clock right after defaulting.
+                    let status = if a.ends_at > now { "firing" } else { "resolved" };
+                    self.metrics
+                        .alerts_received_total
+                        .get_or_create(&StatusLabels { status: status.to_owned() })
+                        .inc();
+                    valid.push(a);
+                }
+                Err(e) => {
+                    self.metrics.alerts_invalid_total.inc();
+                    errors.push(e);
+                }
+            }
+        }
+        if !valid.is_empty()
+            && let Err(e) = self.store.put(valid)
+        {
+            tracing::error!(err = %e, "Failed to create alerts");
+            return Err(ReceiveError::Store(e.to_string()));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            tracing::error!(err = %errors.join("\n"), "Failed to validate alerts");
+            Err(ReceiveError::Invalid(errors))
+        }
+    }
+
+    /// What mutes an alert with `labels` at `now`, computed live: (silence ids, the
+    /// fingerprint of the inhibiting alert as 16 hex digits).
+    pub fn mutes(&self, labels: &Labels, now: Time) -> (Vec<String>, Vec<String>) {
+        let inhibited = self
+            .current()
+            .inhibitor
+            .mutes(labels, now)
+            .map(|fp| vec![fp.to_string()])
+            .unwrap_or_default();
+        (self.silences.mutes(labels, now), inhibited)
+    }
+
+    /// The receivers of the routes `labels` match, in tree order.
+    pub fn receivers_for(&self, labels: &Labels) -> Vec<String> {
+        self.current().routes.routes(labels).iter().map(|r| r.receiver.clone()).collect()
+    }
+
+    /// The aggregation groups of the running dispatcher.
+    pub fn groups(&self) -> Vec<GroupSnapshot> {
+        self.current().groups()
+    }
+
+    /// Every configured receiver (config order) with its labels (`name` included).
+    pub fn receivers(&self) -> Vec<(String, BTreeMap<String, String>)> {
+        self.config()
+            .receivers
+            .iter()
+            .map(|r| {
+                let mut labels = r.labels.clone();
+                labels.entry("name".to_owned()).or_insert_with(|| r.name.clone());
+                (r.name.clone(), labels)
+            })
+            .collect()
+    }
+
+    /// Creates or updates a silence (§5.2) at the runtime's "now".
+    pub fn set_silence(&self, silence: PostableSilence) -> Result<String, SilenceError> {
+        let id = self.silences.set(silence, self.now())?;
+        if self.opts.log_silences {
+            tracing::info!(id = %id, "Silence set");
+        }
+        Ok(id)
+    }
+
+    /// Expires a silence.
+    pub fn expire_silence(&self, id: &str) -> Result<(), SilenceError> {
+        self.silences.expire(id, self.now())?;
+        if self.opts.log_silences {
+            tracing::info!(id = %id, "Silence expired");
+        }
+        Ok(())
+    }
+
+    /// One silence.
+    pub fn silence(&self, id: &str) -> Option<Arc<Silence>> {
+        self.silences.get(id)
+    }
+
+    /// Counts a GET refused by `--web.get-concurrency`.
+    pub fn count_concurrency_limit_exceeded(&self) {
+        self.own_metrics.http_concurrency_limit_exceeded.inc();
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Internals.
+
+    fn deps(&self) -> generation::Deps<'_> {
+        generation::Deps {
+            opts: &self.opts,
+            clock: self.clock.clone(),
+            metrics: self.metrics.clone(),
+            store: self.store.clone(),
+            silences: self.silences.clone(),
+            nflog: self.nflog.clone(),
+            marker: self.marker.clone(),
+            dispatch_start: self.dispatch_start,
+        }
+    }
+
+    fn reload_succeeded(&self) {
+        let config = self.config();
+        self.metrics.config_last_reload_successful.set(1);
+        let secs = self.now().as_millisecond() as f64 / 1000.0;
+        self.metrics.config_last_reload_success_timestamp_seconds.set(secs);
+        self.metrics.config_hash.set(config_hash(config.original.as_bytes()));
+    }
+
+    /// Gauges that mirror state are computed when scraped.
+    fn install_scrape_hooks(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        self.metrics.set_scrape_hook("runtime_state", move |m| {
+            let Some(am) = weak.upgrade() else { return };
+            let now = am.now();
+            let (mut active, mut suppressed, mut unprocessed) = (0i64, 0i64, 0i64);
+            am.store.for_each(|a| {
+                if a.resolved_at(now) {
+                    return;
+                }
+                let (s, i) = am.mutes(&a.labels, now);
+                if !s.is_empty() || !i.is_empty() {
+                    suppressed += 1;
+                } else if am.marker.is_unprocessed(a.fingerprint()) {
+                    unprocessed += 1;
+                } else {
+                    active += 1;
+                }
+            });
+            for (state, n) in
+                [("active", active), ("suppressed", suppressed), ("unprocessed", unprocessed)]
+            {
+                m.alerts.get_or_create(&StateLabels { state: state.to_owned() }).set(n);
+            }
+            let mut counts = [("active", 0i64), ("pending", 0), ("expired", 0)];
+            for s in am.silences.list() {
+                let state = s.state(now).as_str();
+                if let Some(c) = counts.iter_mut().find(|(n, _)| *n == state) {
+                    c.1 += 1;
+                }
+            }
+            for (state, n) in counts {
+                m.silences.get_or_create(&StateLabels { state: state.to_owned() }).set(n);
+            }
+        });
+    }
+
+    fn spawn_maintenance(self: &Arc<Self>) {
+        let mut tasks = self.tasks.lock();
+        let weak = Arc::downgrade(self);
+        let every = self.opts.maintenance_interval;
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(Instant::now() + every, every);
+            loop {
+                tick.tick().await;
+                let Some(am) = weak.upgrade() else { return };
+                am.maintain_state().await;
+            }
+        }));
+        let weak = Arc::downgrade(self);
+        let every = self.opts.alerts_gc_interval;
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(Instant::now() + every, every);
+            loop {
+                tick.tick().await;
+                let Some(am) = weak.upgrade() else { return };
+                am.gc_alerts();
+            }
+        }));
+    }
+
+    /// GC and snapshots of silences, nflog and alerts (`--data.maintenance-interval`).
+    async fn maintain_state(self: &Arc<Self>) {
+        let am = self.clone();
+        let now = self.now();
+        // Snapshots write files: off the async workers.
+        let done = tokio::task::spawn_blocking(move || {
+            if let Err(e) = am.silences.maintenance(now) {
+                tracing::error!(err = %e, "Running maintenance failed");
+                am.metrics.silence.maintenance_errors_total.inc();
+            }
+            am.metrics.silence.maintenance_total.inc();
+            if let Err(e) = am.nflog.maintenance(now) {
+                tracing::error!(err = %e, "Running maintenance failed");
+                am.metrics.nflog.maintenance_errors_total.inc();
+            }
+            am.metrics.nflog.maintenance_total.inc();
+            if let Err(e) = am.store.compact() {
+                tracing::error!(err = %e, "Alert store snapshot failed");
+            }
+        })
+        .await;
+        if let Err(e) = done {
+            tracing::error!(err = %e, "maintenance task failed");
+        }
+    }
+
+    /// Drops resolved alerts (`--alerts.gc-interval`).
+    fn gc_alerts(&self) {
+        let now = self.now();
+        let removed = self.store.gc(now);
+        self.marker.delete(removed.iter().map(Alert::fingerprint));
+        self.current().inhibitor.gc(now);
+    }
+}
+
+impl RuntimeMetrics {
+    fn register(&self, m: &Metrics) {
+        m.register(
+            "alertmanager_receivers",
+            "Number of configured receivers",
+            self.receivers.clone(),
+        );
+        m.register(
+            "alertmanager_integrations",
+            "Number of configured integrations",
+            self.integrations.clone(),
+        );
+        m.register(
+            "alertmanager_inhibition_rules",
+            "Number of configured inhibition rules",
+            self.inhibition_rules.clone(),
+        );
+        m.register(
+            "alertmanager_http_concurrency_limit_exceeded",
+            "Total number of times an HTTP request failed because the concurrency limit was reached",
+            self.http_concurrency_limit_exceeded.clone(),
+        );
+    }
+}
+
+/// Upstream's `alertmanager_config_hash`: the first 6 bytes of the MD5 sum, little-endian.
+fn config_hash(text: &[u8]) -> f64 {
+    use md5::Digest;
+    let sum = md5::Md5::digest(text);
+    let mut bytes = [0u8; 8];
+    bytes[..6].copy_from_slice(&sum[..6]);
+    u64::from_le_bytes(bytes) as f64
+}
+
+fn cluster_status(c: &ClusterOptions) -> ClusterStatus {
+    if c.listen_address.is_empty() {
+        return ClusterStatus { name: String::new(), status: "disabled", peers: Vec::new() };
+    }
+    let name = if c.peer_name.is_empty() { ulid() } else { c.peer_name.clone() };
+    let address =
+        if c.advertise_address.is_empty() { &c.listen_address } else { &c.advertise_address };
+    ClusterStatus { name: name.clone(), status: "ready", peers: vec![(name, address.clone())] }
+}
+
+/// A ULID (48-bit millisecond time, 80 random bits, Crockford base32), as upstream names
+/// peers.
+fn ulid() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u128);
+    let value = ((ms & ((1 << 48) - 1)) << 80) | (rand::random::<u128>() & ((1 << 80) - 1));
+    (0..26).rev().map(|i| ALPHABET[((value >> (i * 5)) & 31) as usize] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ulids_are_26_crockford_chars() {
+        let u = ulid();
+        assert_eq!(u.len(), 26);
+        assert!(u.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
+        assert_ne!(u, ulid());
+    }
+
+    #[test]
+    fn cluster_disabled_without_listen_address() {
+        assert_eq!(cluster_status(&ClusterOptions::default()).status, "disabled");
+        let c = cluster_status(&ClusterOptions {
+            listen_address: "127.0.0.1:9094".into(),
+            peer_name: "me".into(),
+            ..ClusterOptions::default()
+        });
+        assert_eq!(c.status, "ready");
+        assert_eq!(c.peers, vec![("me".to_string(), "127.0.0.1:9094".to_string())]);
+    }
+
+    #[test]
+    fn config_hash_is_stable() {
+        assert_eq!(config_hash(b"route: {}"), config_hash(b"route: {}"));
+        assert_ne!(config_hash(b"a"), config_hash(b"b"));
+    }
+}

@@ -1,8 +1,8 @@
 //! The HTTP side of klaxon.
 //!
-//! This crate will own the Prometheus HTTP API v1 (queries, series, labels, rules, alerts,
-//! targets, status) that Grafana and `promtool` use, the Alertmanager API v2 that `amtool`,
-//! Grafana and any Prometheus use, the health, readiness, reload and `/metrics` endpoints, and
-//! the web UI.
+//! - [`alertmanager`]: Alertmanager's API v2 (what `amtool`, Grafana and any Prometheus use),
+//!   the removed API v1 (410), health, readiness, reload and `/metrics`, under the route prefix.
 //!
-//! Not built yet: see the PromQL and Alertmanager issues.
+//! Still to come here: the Prometheus HTTP API v1 and the web UIs.
+
+pub mod alertmanager;

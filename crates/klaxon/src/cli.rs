@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use model::duration::GoDuration;
 
 /// klaxon: scrape, store, evaluate rules and deliver alerts — Prometheus and Alertmanager in one
 /// binary, reading their config files unchanged.
@@ -128,31 +129,131 @@ pub struct RunArgs {
     pub log: LogArgs,
 }
 
+/// `klaxon alertmanager`: every flag of the `alertmanager` binary, with its name and default.
+/// Durations are Go durations (`120h`, `1m30s`), as upstream parses them.
 #[derive(Debug, Args)]
 pub struct AlertmanagerArgs {
-    /// Alertmanager configuration file.
+    /// Alertmanager configuration file name.
     #[arg(long = "config.file", default_value = "alertmanager.yml")]
     pub config_file: PathBuf,
-    /// Base path for data storage (silences, notification log).
+    /// Base path for data storage (silences, notification log, alerts); created if missing.
     #[arg(long = "storage.path", default_value = "data/")]
     pub storage_path: PathBuf,
-    /// How long to keep data for (Go duration).
+    /// How long to keep data for.
     #[arg(long = "data.retention", default_value = "120h")]
-    pub data_retention: String,
-    /// Address to listen on for the web interface and API.
+    pub data_retention: GoDuration,
+    /// Interval between garbage collection and snapshotting to disk of the silences and the
+    /// notification logs.
+    #[arg(long = "data.maintenance-interval", default_value = "15m")]
+    pub data_maintenance_interval: GoDuration,
+    /// Maximum number of silences, including expired silences (0 or less: no limit).
+    #[arg(long = "silences.max-silences", default_value_t = 0, allow_hyphen_values = true)]
+    pub silences_max_silences: i64,
+    /// Maximum silence size in bytes (0 or less: no limit).
+    #[arg(
+        long = "silences.max-silence-size-bytes",
+        default_value_t = 0,
+        allow_hyphen_values = true
+    )]
+    pub silences_max_silence_size_bytes: i64,
+    /// Log every silence state change.
+    #[arg(long = "log.silences")]
+    pub log_silences: bool,
+    /// Interval between alert GC.
+    #[arg(long = "alerts.gc-interval", default_value = "30m")]
+    pub alerts_gc_interval: GoDuration,
+    /// Maximum number of alerts per alertname (0 or less: no limit).
+    #[arg(long = "alerts.per-alertname-limit", default_value_t = 0, allow_hyphen_values = true)]
+    pub alerts_per_alertname_limit: i64,
+    /// Interval between maintenance of aggregation groups in the dispatcher.
+    #[arg(long = "dispatch.maintenance-interval", default_value = "30s")]
+    pub dispatch_maintenance_interval: GoDuration,
+    /// Minimum time to wait before dispatching alerts (keep in step with Prometheus'
+    /// `--rules.alert.resend-delay`).
+    #[arg(long = "dispatch.start-delay", default_value = "0s")]
+    pub dispatch_start_delay: GoDuration,
+    /// Addresses to listen on for the web interface and API (repeatable; `:9093` = all
+    /// interfaces, port 0 = any free port).
     #[arg(long = "web.listen-address", default_value = ":9093")]
-    pub web_listen_address: String,
-    /// The URL under which Alertmanager is externally reachable.
-    #[arg(long = "web.external-url")]
-    pub web_external_url: Option<String>,
+    pub web_listen_address: Vec<String>,
+    /// Web configuration file (TLS, basic auth) in the exporter-toolkit format.
+    #[arg(long = "web.config.file", default_value = "")]
+    pub web_config_file: String,
+    /// Use systemd socket activation listeners instead of port listeners (Linux only).
+    #[arg(long = "web.systemd-socket")]
+    pub web_systemd_socket: bool,
+    /// The URL under which Alertmanager is externally reachable (e.g. behind a reverse proxy);
+    /// its path prefixes every endpoint. Default: `http://<hostname>:<port>/`.
+    #[arg(long = "web.external-url", default_value = "")]
+    pub web_external_url: String,
+    /// Prefix for the internal routes of web endpoints. Defaults to the path of
+    /// --web.external-url.
+    #[arg(long = "web.route-prefix", default_value = "")]
+    pub web_route_prefix: String,
+    /// Maximum number of GET requests processed concurrently (0 or less: max(cores, 8)).
+    #[arg(long = "web.get-concurrency", default_value_t = 0, allow_hyphen_values = true)]
+    pub web_get_concurrency: i64,
+    /// Timeout for HTTP requests (0: none).
+    #[arg(long = "web.timeout", default_value = "0s")]
+    pub web_timeout: GoDuration,
+    /// Reserved memory ratio for Go's auto-gomemlimit (accepted for compatibility).
+    #[arg(long = "auto-gomemlimit.ratio", default_value_t = 0.9)]
+    pub auto_gomemlimit_ratio: f64,
     /// Listen address for cluster (empty string disables HA mode).
     #[arg(long = "cluster.listen-address", default_value = "0.0.0.0:9094")]
     pub cluster_listen_address: String,
+    /// Explicit address to advertise in cluster.
+    #[arg(long = "cluster.advertise-address", default_value = "")]
+    pub cluster_advertise_address: String,
+    /// Explicit name of the peer, rather than generating a random one.
+    #[arg(long = "cluster.peer-name", default_value = "")]
+    pub cluster_peer_name: String,
     /// Initial peers (repeat the flag for each additional peer).
     #[arg(long = "cluster.peer")]
     pub cluster_peer: Vec<String>,
-    /// Experimental features to enable (e.g. utf8-strict-mode, classic-mode).
-    #[arg(long = "enable-feature", value_delimiter = ',')]
+    /// Time to wait between peers to send notifications.
+    #[arg(long = "cluster.peer-timeout", default_value = "15s")]
+    pub cluster_peer_timeout: GoDuration,
+    /// Time to resolve peers.
+    #[arg(long = "cluster.peers-resolve-timeout", default_value = "15s")]
+    pub cluster_peers_resolve_timeout: GoDuration,
+    /// Interval between sending gossip messages.
+    #[arg(long = "cluster.gossip-interval", default_value = "200ms")]
+    pub cluster_gossip_interval: GoDuration,
+    /// Interval for gossip state syncs.
+    #[arg(long = "cluster.pushpull-interval", default_value = "1m0s")]
+    pub cluster_pushpull_interval: GoDuration,
+    /// Timeout for establishing a stream connection with a remote node.
+    #[arg(long = "cluster.tcp-timeout", default_value = "10s")]
+    pub cluster_tcp_timeout: GoDuration,
+    /// Timeout to wait for an ack from a probed node before assuming it is unhealthy.
+    #[arg(long = "cluster.probe-timeout", default_value = "500ms")]
+    pub cluster_probe_timeout: GoDuration,
+    /// Interval between random node probes.
+    #[arg(long = "cluster.probe-interval", default_value = "1s")]
+    pub cluster_probe_interval: GoDuration,
+    /// Maximum time to wait for cluster connections to settle before evaluating notifications.
+    #[arg(long = "cluster.settle-timeout", default_value = "1m0s")]
+    pub cluster_settle_timeout: GoDuration,
+    /// Interval between attempting to reconnect to lost peers.
+    #[arg(long = "cluster.reconnect-interval", default_value = "10s")]
+    pub cluster_reconnect_interval: GoDuration,
+    /// Length of time to attempt to reconnect to a lost peer.
+    #[arg(long = "cluster.reconnect-timeout", default_value = "6h0m0s")]
+    pub cluster_reconnect_timeout: GoDuration,
+    /// Path to a config file enabling mutual TLS within the gossip protocol (experimental).
+    #[arg(long = "cluster.tls-config", default_value = "")]
+    pub cluster_tls_config: String,
+    /// Allow discovering and listening on a public IP address (experimental).
+    #[arg(long = "cluster.allow-insecure-public-advertise-address-discovery")]
+    pub cluster_allow_insecure_public_advertise_address_discovery: bool,
+    /// A label included on each cluster packet and stream, to keep clusters apart.
+    #[arg(long = "cluster.label", default_value = "")]
+    pub cluster_label: String,
+    /// Comma-separated experimental features to enable: alert-names-in-metrics,
+    /// receiver-name-in-metrics, group-key-in-metrics, classic-mode, utf8-strict-mode,
+    /// auto-gomemlimit, event-recorder.
+    #[arg(long = "enable-feature", default_value = "")]
     pub enable_feature: Vec<String>,
     #[command(flatten)]
     pub log: LogArgs,

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod logging;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -41,6 +42,18 @@ fn main() -> ExitCode {
             } else {
                 eprintln!("FAILED: {} problem(s); {summary}", failures.len());
                 ExitCode::FAILURE
+            }
+        }
+        Command::Alertmanager(args) => commands::alertmanager::server::run(args),
+        Command::Check(CheckCommand::Alertmanager { files }) => {
+            let (report, err) = commands::alertmanager::check(files);
+            let _ = std::io::stdout().write_all(report.as_bytes());
+            match err {
+                None => ExitCode::SUCCESS,
+                Some(e) => {
+                    eprintln!("klaxon: error: {e}");
+                    ExitCode::FAILURE
+                }
             }
         }
         other => {

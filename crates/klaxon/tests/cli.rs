@@ -45,7 +45,6 @@ fn upstream_flag_names_are_accepted() {
 fn unbuilt_commands_say_so_with_exit_code_2() {
     for args in [
         &["run", "--config.file", "prometheus.yml"][..],
-        &["alertmanager"],
         &["check", "rules", "rules.yml"],
         &["routes", "show"],
         &["tsdb", "import", "openmetrics", "x.om"],

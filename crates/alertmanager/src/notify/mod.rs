@@ -1,1 +1,279 @@
-//! (being built)
+//! The notification pipeline: what one flush of an aggregation group does (spec §4).
+//!
+//! For the group's receiver, in upstream order:
+//! inhibit → active time intervals → mute time intervals → silences ([`stages`]), then every
+//! integration of the receiver concurrently: cluster wait → dedup against the notification log
+//! ([`dedup`]) → send with retries ([`retry`]) → log the notification. Errors of the
+//! integrations are joined; any error fails the flush, so the dispatcher keeps the resolved
+//! alerts for the next one.
+//!
+//! [`Pipeline`] is built per config (receivers and their integrations) from [`PipelineDeps`],
+//! the long-lived state it consults through the small traits of [`seams`].
+
+pub mod dedup;
+pub mod retry;
+pub mod seams;
+mod stages;
+
+use crate::alert::{Alert, Time};
+use crate::integrations::{Integration, NotifyContext};
+use crate::metrics::{FailureLabels, Metrics};
+use dedup::Reason;
+use model::labels::Labels;
+use model::time::SharedClock;
+use seams::{
+    InhibitCheck, IntervalCheck, NotificationLog, ReceiverKey, SilenceCheck, StatusRecorder,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use template::alertmanager::Templates;
+use tokio::time::Instant;
+
+/// Everything a flush knows besides its alerts.
+#[derive(Debug, Clone)]
+pub struct Flush {
+    /// `<route key>:<group labels>`.
+    pub group_key: String,
+    /// The group's labels.
+    pub group_labels: Labels,
+    /// The route's id (for the marker's `mutedBy`).
+    pub route_id: String,
+    /// The route's receiver.
+    pub receiver: String,
+    /// The route's `labels:`.
+    pub route_labels: BTreeMap<String, String>,
+    /// The route's `repeat_interval`.
+    pub repeat_interval: Duration,
+    /// The route's `mute_time_intervals`.
+    pub mute_time_intervals: Vec<String>,
+    /// The route's `active_time_intervals`.
+    pub active_time_intervals: Vec<String>,
+    /// The tick time: every decision of the flush uses it.
+    pub now: Time,
+    /// When the flush gives up (cluster wait included).
+    pub deadline: Instant,
+}
+
+/// Computes the cluster wait (`position × --cluster.peer-timeout`; zero on a single node).
+pub type ClusterWait = Arc<dyn Fn() -> Duration + Send + Sync>;
+
+/// The long-lived state the pipeline consults; survives config reloads.
+#[derive(Clone)]
+pub struct PipelineDeps {
+    /// Inhibition rules over the alert store.
+    pub inhibitor: Arc<dyn InhibitCheck>,
+    /// Silences.
+    pub silences: Arc<dyn SilenceCheck>,
+    /// The config's named time intervals.
+    pub time_intervals: Arc<dyn IntervalCheck>,
+    /// The notification log.
+    pub nflog: Arc<dyn NotificationLog>,
+    /// Where mutes are recorded for the API.
+    pub marker: Arc<dyn StatusRecorder>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Templates for the notifiers.
+    pub templates: Arc<Templates>,
+    /// `--web.external-url` without a trailing slash.
+    pub external_url: String,
+    /// `User-Agent` of outgoing requests.
+    pub user_agent: String,
+    /// The wait before dedup in a cluster.
+    pub cluster_wait: ClusterWait,
+    /// `--data.retention`: the longest an nflog entry is kept.
+    pub retention: Duration,
+    /// Wall time, for the notification log's timestamps.
+    pub clock: SharedClock,
+}
+
+impl fmt::Debug for PipelineDeps {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PipelineDeps")
+            .field("external_url", &self.external_url)
+            .field("retention", &self.retention)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A failed flush: the errors of every failing integration (or stage).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineError {
+    /// One text per failure.
+    pub errors: Vec<String>,
+}
+
+impl fmt::Display for PipelineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // errors.Join's format: one per line.
+        f.write_str(&self.errors.join("\n"))
+    }
+}
+
+impl std::error::Error for PipelineError {}
+
+impl PipelineError {
+    fn one(text: impl Into<String>) -> PipelineError {
+        PipelineError { errors: vec![text.into()] }
+    }
+}
+
+/// The per-receiver pipelines of one config.
+#[derive(Debug)]
+pub struct Pipeline {
+    receivers: HashMap<String, Vec<Integration>>,
+    deps: PipelineDeps,
+}
+
+impl Pipeline {
+    /// A pipeline for `receivers` (name → integrations, as [`crate::integrations::build`] makes
+    /// them).
+    pub fn new(receivers: HashMap<String, Vec<Integration>>, deps: PipelineDeps) -> Pipeline {
+        Pipeline { receivers, deps }
+    }
+
+    /// The shared state.
+    pub fn deps(&self) -> &PipelineDeps {
+        &self.deps
+    }
+
+    /// The current cluster wait (part of every flush deadline).
+    pub fn cluster_wait(&self) -> Duration {
+        (self.deps.cluster_wait)()
+    }
+
+    /// Runs one flush. `alerts` are presented as the dispatcher presents them: resolved ones
+    /// with their `ends_at`, firing ones with `ends_at` zeroed, sorted.
+    pub async fn exec(&self, flush: &Flush, alerts: Vec<Alert>) -> Result<(), PipelineError> {
+        let Some(integrations) = self.receivers.get(&flush.receiver) else {
+            return Err(PipelineError::one("stage for receiver missing"));
+        };
+        let deps = &self.deps;
+        let mut alerts = alerts;
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        alerts = stages::inhibit(deps, flush, alerts);
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        alerts = stages::time_active(deps, flush, alerts).map_err(PipelineError::one)?;
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        alerts = stages::time_mute(deps, flush, alerts).map_err(PipelineError::one)?;
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        alerts = stages::silence(deps, flush, alerts);
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        let branches = integrations.iter().map(|i| self.integration(i, flush, &alerts));
+        let errors: Vec<String> =
+            futures::future::join_all(branches).await.into_iter().filter_map(Result::err).collect();
+        if errors.is_empty() { Ok(()) } else { Err(PipelineError { errors }) }
+    }
+
+    /// One integration's branch: cluster wait, dedup, send, log.
+    async fn integration(
+        &self,
+        integration: &Integration,
+        flush: &Flush,
+        alerts: &[Alert],
+    ) -> Result<(), String> {
+        let deps = &self.deps;
+        let wait = self.cluster_wait();
+        if !wait.is_zero() {
+            let until = Instant::now() + wait;
+            if until > flush.deadline {
+                tokio::time::sleep_until(flush.deadline).await;
+                return Err("context deadline exceeded".to_string());
+            }
+            tokio::time::sleep_until(until).await;
+        }
+
+        let key = ReceiverKey {
+            group_name: flush.receiver.clone(),
+            integration: integration.name.to_string(),
+            index: u32::try_from(integration.index).unwrap_or(u32::MAX),
+        };
+        let (mut firing, mut resolved) = (Vec::new(), Vec::new());
+        for a in alerts {
+            if a.resolved_at(flush.now) { &mut resolved } else { &mut firing }.push(a.hash());
+        }
+        let firing_set: HashSet<u64> = firing.iter().copied().collect();
+        let resolved_set: HashSet<u64> = resolved.iter().copied().collect();
+        let last = deps.nflog.last(&flush.group_key, &key);
+        let reason = dedup::decide(
+            last.as_ref(),
+            &firing_set,
+            &resolved_set,
+            integration.send_resolved,
+            flush.repeat_interval,
+            flush.now,
+        );
+        if !reason.notifies() {
+            return Ok(());
+        }
+        let previous_data = match (reason, last) {
+            (Reason::FirstNotification, _) | (_, None) => BTreeMap::new(),
+            (_, Some(e)) => e.receiver_data,
+        };
+
+        let labels = deps.metrics.integration(integration.name);
+        deps.metrics.notifications_total.get_or_create(&labels).inc();
+        let receiver_data = if !integration.send_resolved && firing.is_empty() {
+            // Nothing to send, but the log must learn that nothing fires any more.
+            previous_data
+        } else {
+            let sent_alerts: Vec<Alert>;
+            let to_send: &[Alert] = if integration.send_resolved {
+                alerts
+            } else {
+                sent_alerts =
+                    alerts.iter().filter(|a| !a.resolved_at(flush.now)).cloned().collect();
+                &sent_alerts
+            };
+            let cx = NotifyContext {
+                group_key: flush.group_key.clone(),
+                receiver: flush.receiver.clone(),
+                group_labels: flush.group_labels.clone(),
+                route_labels: flush.route_labels.clone(),
+                notification_reason: reason.as_str().to_string(),
+                external_url: deps.external_url.clone(),
+                templates: deps.templates.clone(),
+                now: flush.now,
+                receiver_data: previous_data.clone(),
+                user_agent: deps.user_agent.clone(),
+            };
+            match retry::send(
+                integration,
+                &flush.receiver,
+                &cx,
+                to_send,
+                flush.deadline,
+                &deps.metrics,
+            )
+            .await
+            {
+                Ok(sent) => sent.receiver_data.unwrap_or(previous_data),
+                Err(failure) => {
+                    deps.metrics
+                        .notifications_failed_total
+                        .get_or_create(&FailureLabels {
+                            integration: integration.name.to_string(),
+                            reason: failure.reason.as_str().to_string(),
+                        })
+                        .inc();
+                    return Err(failure.message);
+                }
+            }
+        };
+
+        let expiry = (flush.repeat_interval.saturating_mul(2)).min(deps.retention);
+        let now = crate::alert::from_system_time(deps.clock.now_system());
+        deps.nflog.log(&key, &flush.group_key, firing, resolved, receiver_data, expiry, now)
+    }
+}

@@ -1,21 +1,191 @@
-//! `mattermost_configs`. (being built)
+//! `mattermost_configs` (incoming webhooks).
 
 use super::{IntegrationConfig, ValidateContext};
+use crate::config::http::{HttpClientConfig, at_most_one, check_url, inherit, join_dir};
+use crate::config::secret::{SECRET_MASK, Secret};
 use serde::{Deserialize, Serialize};
 
+macro_rules! default_tmpl {
+    ($($f:ident => $name:literal),* $(,)?) => {
+        $(fn $f() -> String { concat!("{{ template \"", $name, "\" . }}").to_string() })*
+    };
+}
+
+default_tmpl! {
+    d_username => "mattermost.default.username",
+    d_color => "mattermost.default.color",
+    d_text => "mattermost.default.text",
+    d_title => "mattermost.default.title",
+    d_title_link => "mattermost.default.titlelink",
+    d_fallback => "mattermost.default.fallback",
+}
+
 /// One `mattermost_configs` entry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MattermostConfig {
     /// Whether resolved alerts are notified (default true).
+    #[serde(default)]
     pub send_resolved: Option<bool>,
+    #[serde(default)]
+    pub http_config: Option<HttpClientConfig>,
+    #[serde(default, skip_serializing_if = "Secret::is_empty")]
+    pub webhook_url: Secret,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub webhook_url_file: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub channel: String,
+    #[serde(default = "d_username")]
+    pub username: String,
+    #[serde(default = "d_text")]
+    pub text: String,
+    #[serde(default = "d_fallback")]
+    pub fallback: String,
+    #[serde(default = "d_color")]
+    pub color: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pretext: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub author_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub author_link: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub author_icon: String,
+    #[serde(default = "d_title")]
+    pub title: String,
+    #[serde(default = "d_title_link")]
+    pub title_link: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<MattermostField>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub thumb_url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub footer: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub footer_icon: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub image_url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub icon_url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub icon_emoji: String,
+    /// When set, replaces the single attachment built from the fields above.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<MattermostAttachment>,
+    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub props: Option<MattermostProps>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<MattermostPriority>,
+}
+
+/// Message priority (Mattermost Professional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MattermostPriority {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub priority: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub requested_ack: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub persistent_notifications: bool,
+}
+
+/// Message properties.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MattermostProps {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub card: String,
+}
+
+/// An attachment field.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MattermostField {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short: Option<bool>,
+}
+
+/// An explicitly configured attachment.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MattermostAttachment {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fallback: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub color: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pretext: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub author_name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub author_link: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub author_icon: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub title_link: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<MattermostField>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub thumb_url: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub footer: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub footer_icon: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub image_url: String,
+}
+
+impl Default for MattermostConfig {
+    fn default() -> Self {
+        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
+    }
+}
+
+fn check_fields(fields: &[MattermostField]) -> Result<(), String> {
+    for f in fields {
+        if f.title.is_empty() {
+            return Err("missing title in Mattermost field configuration".into());
+        }
+        if f.value.is_empty() {
+            return Err("missing value in Mattermost field configuration".into());
+        }
+    }
+    Ok(())
 }
 
 impl IntegrationConfig for MattermostConfig {
     const NAME: &'static str = "mattermost";
 
-    fn validate(&mut self, _cx: &ValidateContext<'_>) -> Result<(), String> {
-        Ok(())
+    fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
+        check_fields(&self.fields)?;
+        for a in &self.attachments {
+            check_fields(&a.fields)?;
+        }
+        at_most_one(!self.webhook_url.is_empty(), &self.webhook_url_file, "webhook_url")?;
+        if !self.webhook_url.is_empty() && self.webhook_url.expose() != SECRET_MASK {
+            check_url(self.webhook_url.expose())?;
+        }
+        let g = cx.global;
+        if self.webhook_url.is_empty() && self.webhook_url_file.is_empty() {
+            self.webhook_url = g.mattermost_webhook_url.clone().unwrap_or_default();
+            self.webhook_url_file = g.mattermost_webhook_url_file.clone().unwrap_or_default();
+            if self.webhook_url.is_empty() && self.webhook_url_file.is_empty() {
+                return Err("missing webhook_url or webhook_url_file on mattermost_config".into());
+            }
+        }
+        join_dir(cx.base_dir, &mut self.webhook_url_file);
+        inherit(&mut self.http_config, g.http_config.as_ref(), cx.base_dir)
     }
 
     fn send_resolved(&self) -> bool {

@@ -52,9 +52,13 @@ pub type Entry<T> = serde_saphyr::Spanned<Option<T>>;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Receiver {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::de::null_default")]
     pub name: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "super::de::string_map"
+    )]
     pub labels: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub discord_configs: Vec<Entry<DiscordConfig>>,

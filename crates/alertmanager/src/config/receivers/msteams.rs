@@ -1,21 +1,54 @@
-//! `msteams_configs`. (being built)
+//! `msteams_configs` (Office 365 connector cards).
 
 use super::{IntegrationConfig, ValidateContext};
+use crate::config::http::{HttpClientConfig, check_webhook_url, inherit, join_dir};
+use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
 
+fn d_title() -> String {
+    r#"{{ template "msteams.default.title" . }}"#.into()
+}
+fn d_summary() -> String {
+    r#"{{ template "msteams.default.summary" . }}"#.into()
+}
+fn d_text() -> String {
+    r#"{{ template "msteams.default.text" . }}"#.into()
+}
+
 /// One `msteams_configs` entry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MsTeamsConfig {
     /// Whether resolved alerts are notified (default true).
+    #[serde(default)]
     pub send_resolved: Option<bool>,
+    #[serde(default)]
+    pub http_config: Option<HttpClientConfig>,
+    #[serde(default, skip_serializing_if = "Secret::is_empty")]
+    pub webhook_url: Secret,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub webhook_url_file: String,
+    #[serde(default = "d_title")]
+    pub title: String,
+    #[serde(default = "d_summary")]
+    pub summary: String,
+    #[serde(default = "d_text")]
+    pub text: String,
+}
+
+impl Default for MsTeamsConfig {
+    fn default() -> Self {
+        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
+    }
 }
 
 impl IntegrationConfig for MsTeamsConfig {
     const NAME: &'static str = "msteams";
 
-    fn validate(&mut self, _cx: &ValidateContext<'_>) -> Result<(), String> {
-        Ok(())
+    fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
+        check_webhook_url(&self.webhook_url, &self.webhook_url_file)?;
+        join_dir(cx.base_dir, &mut self.webhook_url_file);
+        inherit(&mut self.http_config, cx.global.http_config.as_ref(), cx.base_dir)
     }
 
     fn send_resolved(&self) -> bool {

@@ -1,21 +1,55 @@
-//! `msteamsv2_configs`. (being built)
+//! `msteamsv2_configs` (adaptive cards through Power Automate workflows).
 
 use super::{IntegrationConfig, ValidateContext};
+use crate::config::http::{HttpClientConfig, check_webhook_url, inherit, join_dir};
+use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
 
-/// One `msteamsv2_configs` entry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+fn d_title() -> String {
+    r#"{{ template "msteamsv2.default.title" . }}"#.into()
+}
+fn d_text() -> String {
+    r#"{{ template "msteamsv2.default.text" . }}"#.into()
+}
+
+/// One `msteams_configs` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MsTeamsV2Config {
     /// Whether resolved alerts are notified (default true).
+    #[serde(default)]
     pub send_resolved: Option<bool>,
+    #[serde(default)]
+    pub http_config: Option<HttpClientConfig>,
+    #[serde(default, skip_serializing_if = "Secret::is_empty")]
+    pub webhook_url: Secret,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub webhook_url_file: String,
+    #[serde(default = "d_title")]
+    pub title: String,
+    #[serde(default = "d_text")]
+    pub text: String,
+}
+
+impl Default for MsTeamsV2Config {
+    fn default() -> Self {
+        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
+    }
 }
 
 impl IntegrationConfig for MsTeamsV2Config {
     const NAME: &'static str = "msteamsv2";
 
-    fn validate(&mut self, _cx: &ValidateContext<'_>) -> Result<(), String> {
-        Ok(())
+    fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
+        check_webhook_url(&self.webhook_url, &self.webhook_url_file)?;
+        join_dir(cx.base_dir, &mut self.webhook_url_file);
+        // A partial local http_config inherits only the global proxy_url (upstream's rule).
+        if let (Some(local), Some(global)) = (&mut self.http_config, cx.global.http_config.as_ref())
+            && local.proxy_url.is_empty()
+        {
+            local.proxy_url = global.proxy_url.clone();
+        }
+        inherit(&mut self.http_config, cx.global.http_config.as_ref(), cx.base_dir)
     }
 
     fn send_resolved(&self) -> bool {

@@ -1,0 +1,359 @@
+//! The group table and the one task that drives every group's timer.
+
+use super::group::{Group, group_labels, label_set_order, present};
+use super::{DispatchOptions, GroupSnapshot, Router};
+use crate::alert::{Alert, from_system_time};
+use crate::notify::{Flush, Pipeline};
+use model::labels::Fingerprint;
+use parking_lot::Mutex;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::{Notify, mpsc::UnboundedReceiver, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+type GroupId = u64;
+
+/// Everything under the one lock.
+#[derive(Debug, Default)]
+struct Table {
+    groups: HashMap<GroupId, Group>,
+    /// (route index, group-label fingerprint) → the live group.
+    index: HashMap<(usize, Fingerprint), GroupId>,
+    /// Armed timers: (deadline, group, generation).
+    timers: BinaryHeap<Reverse<(Instant, GroupId, u64)>>,
+    next_id: GroupId,
+}
+
+impl Table {
+    /// Arms the group's timer; true when it is now the earliest.
+    fn arm(&mut self, id: GroupId, at: Instant) -> bool {
+        let earliest = self.earliest().is_none_or(|e| at < e);
+        if let Some(g) = self.groups.get_mut(&id) {
+            g.generation += 1;
+            g.next_flush = Some(at);
+            self.timers.push(Reverse((at, id, g.generation)));
+        }
+        earliest
+    }
+
+    fn earliest(&self) -> Option<Instant> {
+        self.timers.peek().map(|Reverse((at, _, _))| *at)
+    }
+}
+
+/// State shared by the scheduler, the ingest task, flush tasks and the API.
+pub(super) struct Shared {
+    table: Mutex<Table>,
+    /// Wakes the scheduler when a timer earlier than its sleep is armed.
+    wake: Notify,
+    stop_tx: watch::Sender<bool>,
+    stopped: AtomicBool,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    router: Arc<dyn Router>,
+    pipeline: Arc<Pipeline>,
+    opts: DispatchOptions,
+}
+
+impl Shared {
+    pub fn start(
+        router: Arc<dyn Router>,
+        mut alerts: UnboundedReceiver<Alert>,
+        pipeline: Arc<Pipeline>,
+        opts: DispatchOptions,
+    ) -> Arc<Shared> {
+        let (stop_tx, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            table: Mutex::new(Table::default()),
+            wake: Notify::new(),
+            stop_tx,
+            stopped: AtomicBool::new(false),
+            tasks: Mutex::new(Vec::new()),
+            router,
+            pipeline,
+            opts,
+        });
+        shared.opts.metrics.dispatcher_aggregation_groups.set(0);
+        // The initial load: everything the subscription already holds.
+        while let Ok(a) = alerts.try_recv() {
+            shared.ingest(a);
+        }
+        let ingest = {
+            let s = shared.clone();
+            let mut stop = s.stop_tx.subscribe();
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        a = alerts.recv() => match a {
+                            Some(a) => s.ingest(a),
+                            None => return,
+                        },
+                        _ = stop.changed() => return,
+                    }
+                }
+            })
+        };
+        let timers = tokio::spawn(scheduler(shared.clone()));
+        let maintenance = tokio::spawn(maintenance(shared.clone()));
+        shared.tasks.lock().extend([ingest, timers, maintenance]);
+        shared
+    }
+
+    pub fn stop(&self) {
+        if self.stopped.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let _ = self.stop_tx.send(true);
+        for t in self.tasks.lock().drain(..) {
+            t.abort();
+        }
+    }
+
+    /// Puts `alert` into the group of each route it matches, creating groups as needed.
+    pub fn ingest(&self, alert: Alert) {
+        let started = std::time::Instant::now();
+        let routes = self.router.routes(&alert.labels);
+        let alert = Arc::new(alert);
+        let fp = alert.fingerprint();
+        let now_wall = from_system_time(self.opts.clock.now_system());
+        let mut table = self.table.lock();
+        let mut wake = false;
+        for route in routes {
+            let labels = group_labels(&route, &alert.labels);
+            let slot = (route.index, labels.fingerprint());
+            if let Some(id) = table.index.get(&slot).copied()
+                && let Some(g) = table.groups.get_mut(&id)
+                && !g.destroyed
+            {
+                g.alerts.insert(fp, alert.clone());
+                continue;
+            }
+            // A new group (or the successor of a destroyed one).
+            let id = table.next_id;
+            table.next_id += 1;
+            if let Some(old) = table.index.insert(slot, id) {
+                table.groups.remove(&old);
+            }
+            let mut g = Group::new(route.clone(), labels);
+            g.alerts.insert(fp, alert.clone());
+            table.groups.insert(id, g);
+            // An alert older than group_wait has waited enough: flush at once.
+            let old = crate::notify::dedup::add(alert.starts_at, route.group_wait) < now_wall;
+            let at = if old { Instant::now() } else { Instant::now() + route.group_wait };
+            wake |= table.arm(id, at);
+        }
+        let count = table.groups.len();
+        drop(table);
+        self.pipeline.deps().marker.set_processed(fp);
+        self.opts.metrics.dispatcher_aggregation_groups.set(count as i64);
+        if wake {
+            self.wake.notify_one();
+        }
+        self.opts
+            .metrics
+            .dispatcher_alert_processing_duration_seconds
+            .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// Pops every due timer and starts the flushes; returns the next deadline.
+    fn run_due(self: &Arc<Self>) -> Option<Instant> {
+        let now = Instant::now();
+        let mut table = self.table.lock();
+        while let Some(Reverse((at, id, generation))) = table.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            table.timers.pop();
+            let Some(g) = table.groups.get_mut(&id) else { continue };
+            if g.generation != generation || g.destroyed {
+                continue;
+            }
+            g.next_flush = None;
+            if g.flushing {
+                g.due_while_flushing = true;
+                continue;
+            }
+            // The caller recomputes its sleep from the heap, so no wake-up is needed.
+            let _ = self.begin_flush(&mut table, id);
+        }
+        table.earliest()
+    }
+
+    /// Re-arms the group for `group_interval` and spawns its flush (under the table lock);
+    /// true when the new timer is the earliest.
+    fn begin_flush(self: &Arc<Self>, table: &mut Table, id: GroupId) -> bool {
+        let now = Instant::now();
+        let Some(g) = table.groups.get(&id) else { return false };
+        let interval = g.route.group_interval;
+        let earliest = table.arm(id, now + interval);
+        let Some(g) = table.groups.get_mut(&id) else { return earliest };
+        if g.alerts.is_empty() {
+            return earliest;
+        }
+        g.flushing = true;
+        let snapshot: Vec<Arc<Alert>> = g.alerts.values().cloned().collect();
+        let route = g.route.clone();
+        let flush = Flush {
+            group_key: g.key.to_string(),
+            group_labels: g.labels.clone(),
+            route_id: route.id.clone(),
+            receiver: route.receiver.clone(),
+            route_labels: route.labels.clone(),
+            repeat_interval: route.repeat_interval,
+            mute_time_intervals: route.mute_time_intervals.clone(),
+            active_time_intervals: route.active_time_intervals.clone(),
+            now: from_system_time(self.opts.clock.now_system()),
+            deadline: now
+                + self.opts.flush_timeout(route.group_interval)
+                + self.pipeline.cluster_wait(),
+        };
+        let shared = self.clone();
+        tokio::spawn(async move { shared.flush(id, flush, snapshot).await });
+        earliest
+    }
+
+    async fn flush(self: Arc<Self>, id: GroupId, flush: Flush, snapshot: Vec<Arc<Alert>>) {
+        let (alerts, resolved) = present(&snapshot, flush.now);
+        let count = alerts.len();
+        let mut stop = self.stop_tx.subscribe();
+        if *stop.borrow() {
+            return;
+        }
+        let result = tokio::select! {
+            r = self.pipeline.exec(&flush, alerts) => r,
+            _ = stop.changed() => return,
+        };
+        if let Err(e) = &result {
+            tracing::error!(aggrGroup = %flush.group_key, num_alerts = count, err = %e,
+                "Notify for alerts failed");
+        }
+        let mut table = self.table.lock();
+        let Some(g) = table.groups.get_mut(&id) else { return };
+        g.flushing = false;
+        if result.is_ok() {
+            for (fp, updated_at) in resolved {
+                if g.alerts.get(&fp).is_some_and(|a| a.updated_at == updated_at) {
+                    g.alerts.remove(&fp);
+                }
+            }
+            if g.alerts.is_empty() {
+                g.destroyed = true;
+                g.next_flush = None;
+                g.generation += 1;
+                return;
+            }
+        }
+        if std::mem::take(&mut g.due_while_flushing) && self.begin_flush(&mut table, id) {
+            drop(table);
+            self.wake.notify_one();
+        }
+    }
+
+    /// Forgets destroyed groups.
+    fn maintain(&self) {
+        let mut table = self.table.lock();
+        let dead: Vec<(GroupId, usize, Fingerprint)> = table
+            .groups
+            .iter()
+            .filter(|(_, g)| g.destroyed)
+            .map(|(id, g)| (*id, g.route.index, g.labels.fingerprint()))
+            .collect();
+        let marker = self.pipeline.deps().marker.clone();
+        for (id, route, fp) in dead {
+            if let Some(g) = table.groups.remove(&id) {
+                marker.delete_group(&g.route.id, &g.key);
+            }
+            if table.index.get(&(route, fp)) == Some(&id) {
+                table.index.remove(&(route, fp));
+            }
+        }
+        // Drop stale heap entries now and then so that churn cannot grow the heap forever.
+        if table.timers.len() > 2 * table.groups.len() + 1024 {
+            let table = &mut *table;
+            let groups = &table.groups;
+            let live: Vec<_> = table
+                .timers
+                .drain()
+                .filter(|Reverse((_, id, generation))| {
+                    groups.get(id).is_some_and(|g| g.generation == *generation)
+                })
+                .collect();
+            table.timers = live.into();
+        }
+        let count = table.groups.len();
+        drop(table);
+        self.opts.metrics.dispatcher_aggregation_groups.set(count as i64);
+    }
+
+    pub fn groups(&self) -> Vec<GroupSnapshot> {
+        let table = self.table.lock();
+        let mut out: Vec<GroupSnapshot> = table
+            .groups
+            .values()
+            .filter(|g| !g.destroyed && !g.alerts.is_empty())
+            .map(|g| {
+                let mut alerts: Vec<Alert> = g.alerts.values().map(|a| Alert::clone(a)).collect();
+                alerts.sort_by(|a, b| super::alert_order(&a.labels, &b.labels));
+                GroupSnapshot {
+                    labels: g.labels.clone(),
+                    group_key: g.key.to_string(),
+                    route: g.route.clone(),
+                    alerts,
+                }
+            })
+            .collect();
+        drop(table);
+        out.sort_by(|a, b| {
+            label_set_order(&a.labels, &b.labels)
+                .then_with(|| a.route.receiver.cmp(&b.route.receiver))
+        });
+        out
+    }
+
+    pub fn group_count(&self) -> usize {
+        self.table.lock().groups.len()
+    }
+
+    pub fn next_flush(&self, group_key: &str) -> Option<Instant> {
+        let table = self.table.lock();
+        table
+            .groups
+            .values()
+            .find(|g| !g.destroyed && &*g.key == group_key)
+            .and_then(|g| g.next_flush)
+    }
+}
+
+/// The timer task: sleeps until the start time, then until each earliest deadline.
+async fn scheduler(shared: Arc<Shared>) {
+    tokio::time::sleep_until(shared.opts.start_at).await;
+    loop {
+        let next = shared.run_due();
+        match next {
+            Some(at) => {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(at) => {}
+                    _ = shared.wake.notified() => {}
+                }
+            }
+            None => shared.wake.notified().await,
+        }
+    }
+}
+
+async fn maintenance(shared: Arc<Shared>) {
+    let period = shared.opts.maintenance_interval.max(std::time::Duration::from_millis(1));
+    let mut tick = tokio::time::interval_at(Instant::now() + period, period);
+    loop {
+        tick.tick().await;
+        shared.maintain();
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}

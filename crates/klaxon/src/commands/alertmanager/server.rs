@@ -1,0 +1,207 @@
+//! `klaxon alertmanager`: wires the flags into [`alertmanager::runtime::Alertmanager`] and the
+//! API v2 router, serves every `--web.listen-address`, and turns signals into reloads (SIGHUP)
+//! and a graceful shutdown (SIGTERM, SIGINT: HTTP drained for up to 5 s, final snapshots
+//! written, exit 0).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use alertmanager::runtime::{Alertmanager, ClusterOptions, Options};
+use anyhow::{Context, Result, anyhow, bail};
+use model::duration::GoDuration;
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use super::flags;
+use crate::cli::AlertmanagerArgs;
+
+/// How long open HTTP requests may take to finish at shutdown (upstream's drain time).
+const HTTP_DRAIN: Duration = Duration::from_secs(5);
+
+/// Runs the server until SIGTERM/SIGINT. Exit 0 after a graceful shutdown, 1 when it could not
+/// start (bad flag, bad config, address in use), with the reason logged.
+pub fn run(args: &AlertmanagerArgs) -> ExitCode {
+    if let Err(e) = crate::logging::init(&args.log.level, &args.log.format) {
+        eprintln!("klaxon alertmanager: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(err = %e, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(err = format!("{e:#}"), "alertmanager exited with error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A positive Go-duration flag as a std duration.
+fn positive(name: &str, d: GoDuration) -> Result<Duration> {
+    match d.to_std() {
+        Some(s) if !s.is_zero() => Ok(s),
+        _ => bail!("--{name} must be positive, got {d}"),
+    }
+}
+
+/// A flag where zero or less means "none".
+fn optional(d: GoDuration) -> Option<Duration> {
+    d.to_std().filter(|s| !s.is_zero())
+}
+
+fn non_negative(v: i64) -> usize {
+    usize::try_from(v).unwrap_or(0)
+}
+
+/// Builds the runtime options from the flags (no I/O).
+fn options(args: &AlertmanagerArgs, f: &flags::Features) -> Result<Options> {
+    let mut o = Options::new(&args.config_file);
+    o.storage_path = Some(args.storage_path.clone());
+    o.retention = positive("data.retention", args.data_retention)?;
+    o.maintenance_interval = positive("data.maintenance-interval", args.data_maintenance_interval)?;
+    o.alerts_gc_interval = positive("alerts.gc-interval", args.alerts_gc_interval)?;
+    o.dispatch_maintenance_interval =
+        positive("dispatch.maintenance-interval", args.dispatch_maintenance_interval)?;
+    o.dispatch_start_delay = args.dispatch_start_delay.to_std().unwrap_or_default();
+    o.per_alertname_limit = non_negative(args.alerts_per_alertname_limit);
+    o.max_silences = non_negative(args.silences_max_silences);
+    o.max_silence_size_bytes = non_negative(args.silences_max_silence_size_bytes);
+    o.matcher_mode = f.matcher_mode;
+    o.log_silences = args.log_silences;
+    o.cluster = ClusterOptions {
+        listen_address: args.cluster_listen_address.clone(),
+        advertise_address: args.cluster_advertise_address.clone(),
+        peer_name: args.cluster_peer_name.clone(),
+    };
+    Ok(o)
+}
+
+/// Binds one `--web.listen-address`, trying each address it resolves to.
+async fn bind(addr: &str) -> Result<TcpListener> {
+    let mut last = None;
+    for candidate in flags::resolve_listen_address(addr).await? {
+        match TcpListener::bind(candidate).await {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    let e = last.map_or_else(|| "no address".to_string(), |e| e.to_string());
+    Err(anyhow!("listen tcp {addr}: {e}"))
+}
+
+async fn serve(args: &AlertmanagerArgs) -> Result<()> {
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "Starting Alertmanager");
+    let features = flags::parse_features(&args.enable_feature)
+        .context("error parsing the feature flag list")?;
+    if !features.enabled.is_empty() {
+        tracing::info!(features = features.enabled.join(","), "Experimental features enabled");
+    }
+    if features.has("auto-gomemlimit")
+        && !(args.auto_gomemlimit_ratio > 0.0 && args.auto_gomemlimit_ratio <= 1.0)
+    {
+        bail!("--auto-gomemlimit.ratio must be greater than 0 and less than or equal to 1.");
+    }
+    if args.web_systemd_socket {
+        bail!("--web.systemd-socket is not supported by klaxon yet");
+    }
+    if !args.web_config_file.is_empty() {
+        // Serving plain HTTP where TLS or basic auth was asked for would be worse than failing.
+        bail!("--web.config.file (TLS, basic auth) is not supported by klaxon yet");
+    }
+    let mut opts = options(args, &features)?;
+    std::fs::create_dir_all(&args.storage_path).with_context(|| {
+        format!("unable to create data directory {}", args.storage_path.display())
+    })?;
+
+    let mut listeners = Vec::new();
+    for addr in &args.web_listen_address {
+        listeners.push(bind(addr).await?);
+    }
+    let first: SocketAddr =
+        listeners.first().ok_or_else(|| anyhow!("no --web.listen-address given"))?.local_addr()?;
+    let (external_url, prefix) = flags::external_url_and_prefix(
+        &args.web_external_url,
+        &args.web_route_prefix,
+        &flags::hostname(),
+        first,
+    )?;
+    tracing::debug!(external_url, route_prefix = prefix, "app setup");
+    opts.external_url = external_url;
+    opts.route_prefix = prefix.clone();
+
+    let am = Alertmanager::start(opts).await.map_err(|e| anyhow!("{e}"))?;
+
+    let web = api::alertmanager::WebOptions {
+        route_prefix: prefix,
+        get_concurrency: non_negative(args.web_get_concurrency),
+        timeout: optional(args.web_timeout),
+    };
+    let router = api::alertmanager::router_with(am.clone(), &web);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut servers = Vec::new();
+    for listener in listeners {
+        let address = listener.local_addr()?;
+        tracing::info!(address = %address, "Listening on");
+        tracing::info!(http2 = false, address = %address, "TLS is disabled.");
+        let mut rx = stop_rx.clone();
+        let shutdown = async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let router = router.clone();
+        servers.push(tokio::spawn(async move {
+            if let Err(e) = api::alertmanager::serve(listener, router, shutdown).await {
+                tracing::error!(address = %address, err = %e, "HTTP server failed");
+            }
+        }));
+    }
+
+    wait_for_signals(&am).await?;
+
+    let _ = stop_tx.send(true);
+    let drained = tokio::time::timeout(HTTP_DRAIN, futures_all(servers)).await;
+    if drained.is_err() {
+        tracing::warn!("HTTP requests still open after 5s; closing them");
+    }
+    am.shutdown().await;
+    tracing::info!("See you next time!");
+    Ok(())
+}
+
+async fn futures_all(handles: Vec<tokio::task::JoinHandle<()>>) {
+    for h in handles {
+        let _ = h.await;
+    }
+}
+
+/// Reloads on SIGHUP (a bad config is logged by the runtime and the old one keeps running);
+/// returns on SIGTERM or SIGINT.
+async fn wait_for_signals(am: &Arc<Alertmanager>) -> Result<()> {
+    let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                tracing::info!("Received SIGHUP, reloading configuration");
+                // The runtime logs the outcome.
+                let _ = am.reload().await;
+            }
+            _ = term.recv() => {
+                tracing::warn!("Received SIGTERM, exiting gracefully...");
+                return Ok(());
+            }
+            _ = int.recv() => {
+                tracing::warn!("Received SIGINT, exiting gracefully...");
+                return Ok(());
+            }
+        }
+    }
+}
