@@ -7,6 +7,8 @@
 //!   `group_wait` ago), then every `group_interval` while it has alerts. The next tick is armed
 //!   before a flush runs; flushes of one group never overlap (a tick during a flush runs right
 //!   after it).
+//! * A flush first renders the route's `labels:` (templates) against the alerts it presents,
+//!   as upstream does; the notifications carry the rendered values.
 //! * A flush hands the group's alerts to the [`Pipeline`]; when that succeeds the resolved
 //!   alerts it presented are dropped, and a group left empty is destroyed (the next alert for
 //!   it creates a new group, with `group_wait` again). Maintenance forgets destroyed groups.
@@ -174,6 +176,9 @@ pub struct GroupSnapshot {
     pub route: Arc<RouteInfo>,
     /// The group's alerts as stored (resolved ones included until flushed), in flush order.
     pub alerts: Vec<Alert>,
+    /// The route's `labels:` rendered against [`GroupSnapshot::alerts`] (the API's
+    /// `routeLabels`, as upstream renders them for `/api/v2/alerts/groups`).
+    pub route_labels: BTreeMap<String, String>,
 }
 
 /// The running dispatcher of one config. Dropping it stops it (see [`Dispatcher::stop`]).

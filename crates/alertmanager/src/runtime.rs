@@ -20,8 +20,10 @@
 //! # }
 //! ```
 
-mod adapters;
+mod cluster;
 mod generation;
+mod maintenance;
+mod metrics;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -33,21 +35,20 @@ use model::labels::Labels;
 use model::matcher::MatcherParseMode;
 use model::time::{SharedClock, SystemClock};
 use parking_lot::{Mutex, RwLock};
-use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::gauge::Gauge;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::alert::{Alert, Time, from_system_time};
+use crate::alert::{Alert, Time, from_system_time, is_zero};
 use crate::config::{self, Config, ConfigError};
 use crate::dispatch::{GroupSnapshot, Router};
 use crate::marker::Marker;
-use crate::metrics::{BuildInfo, Metrics, StateLabels, StatusLabels};
+use crate::metrics::{BuildInfo, Metrics, StatusLabels};
 use crate::nflog::{Nflog, NflogError, NflogOptions};
 use crate::silence::{PostableSilence, Silence, SilenceError, SilenceOptions, Silences};
 use crate::store::{AlertStore, StoreError, StoreOptions, validate_and_normalise};
 
 pub use generation::Generation;
+use metrics::RuntimeMetrics;
 
 /// How to run: the `alertmanager` flags that reach the runtime.
 #[derive(Debug, Clone)]
@@ -178,15 +179,6 @@ pub enum ReceiveError {
     Store(String),
 }
 
-/// Metrics the runtime owns.
-#[derive(Debug, Default)]
-struct RuntimeMetrics {
-    receivers: Gauge,
-    integrations: Gauge,
-    inhibition_rules: Gauge,
-    http_concurrency_limit_exceeded: Counter,
-}
-
 /// The running Alertmanager. Share it as `Arc<Alertmanager>`.
 pub struct Alertmanager {
     opts: Options,
@@ -229,10 +221,8 @@ impl Alertmanager {
         let load = config::LoadOptions { matcher_mode: opts.matcher_mode };
         let config = config::load_file_with(&opts.config_file, &load).map_err(Error::Config)?;
 
-        let store_opts = StoreOptions {
-            per_alertname_limit: opts.per_alertname_limit,
-            sync_interval: None,
-        };
+        let store_opts =
+            StoreOptions { per_alertname_limit: opts.per_alertname_limit, sync_interval: None };
         let silence_opts = SilenceOptions {
             retention: opts.retention,
             max_silences: opts.max_silences,
@@ -274,7 +264,7 @@ impl Alertmanager {
         own_metrics.register(&metrics);
         metrics.cluster_enabled.set(i64::from(!opts.cluster.listen_address.is_empty()));
 
-        let cluster = cluster_status(&opts.cluster);
+        let cluster = cluster::cluster_status(&opts.cluster);
         let marker = Arc::new(Marker::new());
         let deps = generation::Deps {
             opts: &opts,
@@ -450,16 +440,16 @@ impl Alertmanager {
         let mut valid = Vec::with_capacity(alerts.len());
         let mut errors = Vec::new();
         for alert in alerts {
+            // Upstream counts every posted alert, valid or not, by its end after defaulting (an
+            // open end becomes `now + resolve_timeout`, so it fires).
+            let firing = is_zero(alert.ends_at) || alert.ends_at > now;
+            let status = if firing { "firing" } else { "resolved" };
+            self.metrics
+                .alerts_received_total
+                .get_or_create(&StatusLabels { status: status.to_owned() })
+                .inc();
             match validate_and_normalise(alert, now, resolve_timeout, self.opts.matcher_mode) {
-                Ok(a) => {
-                    // Upstream counts against the wall clock right after defaulting.
-                    let status = if a.ends_at > now { "firing" } else { "resolved" };
-                    self.metrics
-                        .alerts_received_total
-                        .get_or_create(&StatusLabels { status: status.to_owned() })
-                        .inc();
-                    valid.push(a);
-                }
+                Ok(a) => valid.push(a),
                 Err(e) => {
                     self.metrics.alerts_invalid_total.inc();
                     errors.push(e);
@@ -538,11 +528,6 @@ impl Alertmanager {
         self.silences.get(id)
     }
 
-    /// Counts a GET refused by `--web.get-concurrency`.
-    pub fn count_concurrency_limit_exceeded(&self) {
-        self.own_metrics.http_concurrency_limit_exceeded.inc();
-    }
-
     // -----------------------------------------------------------------------------------------
     // Internals.
 
@@ -557,195 +542,5 @@ impl Alertmanager {
             marker: self.marker.clone(),
             dispatch_start: self.dispatch_start,
         }
-    }
-
-    fn reload_succeeded(&self) {
-        let config = self.config();
-        self.metrics.config_last_reload_successful.set(1);
-        let secs = self.now().as_millisecond() as f64 / 1000.0;
-        self.metrics.config_last_reload_success_timestamp_seconds.set(secs);
-        self.metrics.config_hash.set(config_hash(config.original.as_bytes()));
-    }
-
-    /// Gauges that mirror state are computed when scraped.
-    fn install_scrape_hooks(self: &Arc<Self>) {
-        let weak = Arc::downgrade(self);
-        self.metrics.set_scrape_hook("runtime_state", move |m| {
-            let Some(am) = weak.upgrade() else { return };
-            let now = am.now();
-            let (mut active, mut suppressed, mut unprocessed) = (0i64, 0i64, 0i64);
-            am.store.for_each(|a| {
-                if a.resolved_at(now) {
-                    return;
-                }
-                let (s, i) = am.mutes(&a.labels, now);
-                if !s.is_empty() || !i.is_empty() {
-                    suppressed += 1;
-                } else if am.marker.is_unprocessed(a.fingerprint()) {
-                    unprocessed += 1;
-                } else {
-                    active += 1;
-                }
-            });
-            for (state, n) in
-                [("active", active), ("suppressed", suppressed), ("unprocessed", unprocessed)]
-            {
-                m.alerts.get_or_create(&StateLabels { state: state.to_owned() }).set(n);
-            }
-            let mut counts = [("active", 0i64), ("pending", 0), ("expired", 0)];
-            for s in am.silences.list() {
-                let state = s.state(now).as_str();
-                if let Some(c) = counts.iter_mut().find(|(n, _)| *n == state) {
-                    c.1 += 1;
-                }
-            }
-            for (state, n) in counts {
-                m.silences.get_or_create(&StateLabels { state: state.to_owned() }).set(n);
-            }
-        });
-    }
-
-    fn spawn_maintenance(self: &Arc<Self>) {
-        let mut tasks = self.tasks.lock();
-        let weak = Arc::downgrade(self);
-        let every = self.opts.maintenance_interval;
-        tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval_at(Instant::now() + every, every);
-            loop {
-                tick.tick().await;
-                let Some(am) = weak.upgrade() else { return };
-                am.maintain_state().await;
-            }
-        }));
-        let weak = Arc::downgrade(self);
-        let every = self.opts.alerts_gc_interval;
-        tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval_at(Instant::now() + every, every);
-            loop {
-                tick.tick().await;
-                let Some(am) = weak.upgrade() else { return };
-                am.gc_alerts();
-            }
-        }));
-    }
-
-    /// GC and snapshots of silences, nflog and alerts (`--data.maintenance-interval`).
-    async fn maintain_state(self: &Arc<Self>) {
-        let am = self.clone();
-        let now = self.now();
-        // Snapshots write files: off the async workers.
-        let done = tokio::task::spawn_blocking(move || {
-            if let Err(e) = am.silences.maintenance(now) {
-                tracing::error!(err = %e, "Running maintenance failed");
-                am.metrics.silence.maintenance_errors_total.inc();
-            }
-            am.metrics.silence.maintenance_total.inc();
-            if let Err(e) = am.nflog.maintenance(now) {
-                tracing::error!(err = %e, "Running maintenance failed");
-                am.metrics.nflog.maintenance_errors_total.inc();
-            }
-            am.metrics.nflog.maintenance_total.inc();
-            if let Err(e) = am.store.compact() {
-                tracing::error!(err = %e, "Alert store snapshot failed");
-            }
-        })
-        .await;
-        if let Err(e) = done {
-            tracing::error!(err = %e, "maintenance task failed");
-        }
-    }
-
-    /// Drops resolved alerts (`--alerts.gc-interval`).
-    fn gc_alerts(&self) {
-        let now = self.now();
-        let removed = self.store.gc(now);
-        self.marker.delete(removed.iter().map(Alert::fingerprint));
-        self.current().inhibitor.gc(now);
-    }
-}
-
-impl RuntimeMetrics {
-    fn register(&self, m: &Metrics) {
-        m.register(
-            "alertmanager_receivers",
-            "Number of configured receivers",
-            self.receivers.clone(),
-        );
-        m.register(
-            "alertmanager_integrations",
-            "Number of configured integrations",
-            self.integrations.clone(),
-        );
-        m.register(
-            "alertmanager_inhibition_rules",
-            "Number of configured inhibition rules",
-            self.inhibition_rules.clone(),
-        );
-        m.register(
-            "alertmanager_http_concurrency_limit_exceeded",
-            "Total number of times an HTTP request failed because the concurrency limit was reached",
-            self.http_concurrency_limit_exceeded.clone(),
-        );
-    }
-}
-
-/// Upstream's `alertmanager_config_hash`: the first 6 bytes of the MD5 sum, little-endian.
-fn config_hash(text: &[u8]) -> f64 {
-    use md5::Digest;
-    let sum = md5::Md5::digest(text);
-    let mut bytes = [0u8; 8];
-    bytes[..6].copy_from_slice(&sum[..6]);
-    u64::from_le_bytes(bytes) as f64
-}
-
-fn cluster_status(c: &ClusterOptions) -> ClusterStatus {
-    if c.listen_address.is_empty() {
-        return ClusterStatus { name: String::new(), status: "disabled", peers: Vec::new() };
-    }
-    let name = if c.peer_name.is_empty() { ulid() } else { c.peer_name.clone() };
-    let address =
-        if c.advertise_address.is_empty() { &c.listen_address } else { &c.advertise_address };
-    ClusterStatus { name: name.clone(), status: "ready", peers: vec![(name, address.clone())] }
-}
-
-/// A ULID (48-bit millisecond time, 80 random bits, Crockford base32), as upstream names
-/// peers.
-fn ulid() -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u128);
-    let value = ((ms & ((1 << 48) - 1)) << 80) | (rand::random::<u128>() & ((1 << 80) - 1));
-    (0..26).rev().map(|i| ALPHABET[((value >> (i * 5)) & 31) as usize] as char).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ulids_are_26_crockford_chars() {
-        let u = ulid();
-        assert_eq!(u.len(), 26);
-        assert!(u.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()));
-        assert_ne!(u, ulid());
-    }
-
-    #[test]
-    fn cluster_disabled_without_listen_address() {
-        assert_eq!(cluster_status(&ClusterOptions::default()).status, "disabled");
-        let c = cluster_status(&ClusterOptions {
-            listen_address: "127.0.0.1:9094".into(),
-            peer_name: "me".into(),
-            ..ClusterOptions::default()
-        });
-        assert_eq!(c.status, "ready");
-        assert_eq!(c.peers, vec![("me".to_string(), "127.0.0.1:9094".to_string())]);
-    }
-
-    #[test]
-    fn config_hash_is_stable() {
-        assert_eq!(config_hash(b"route: {}"), config_hash(b"route: {}"));
-        assert_ne!(config_hash(b"a"), config_hash(b"b"));
     }
 }

@@ -4,13 +4,78 @@
 use crate::alert::{Alert, Time, is_zero};
 use crate::integrations::NotifyContext;
 use model::labels::Labels;
-use template::alertmanager::{Alert as TAlert, Data, Kv};
+use std::collections::BTreeMap;
+use template::alertmanager::{Alert as TAlert, Data, Kv, Templates};
 use template::gofmt::GoTime;
 
 /// Builds `template.Data` for `alerts` (already the alerts being sent, firing ones with
-/// `ends_at` zeroed).
+/// `ends_at` zeroed). The context's route labels are the dispatcher's rendering
+/// ([`render_route_labels`]), so `routeLabels` returns them verbatim, as upstream marks them.
 pub fn build(cx: &NotifyContext, alerts: &[Alert]) -> Data {
-    let now = cx.now;
+    let mut data = data(
+        &cx.receiver,
+        &cx.group_labels,
+        &cx.route_labels,
+        &cx.notification_reason,
+        alerts,
+        cx.now,
+        &cx.external_url,
+    );
+    data.route_labels_rendered = true;
+    data
+}
+
+/// The notification reason route labels are rendered with (upstream's `ReasonUnknown`): the
+/// reason is only known per integration, after the labels are rendered.
+pub const UNKNOWN_REASON: &str = "unknown";
+
+/// Renders a route's `labels:` against the alerts of one flush, as upstream's dispatcher does
+/// before the notification pipeline: each value is a template executed against the group's
+/// data (receiver, group labels, the raw route labels, reason `unknown`, `alerts` as
+/// presented at tick `now`), and may use `{{ routeLabels "other" }}`. A label whose template
+/// fails is logged and left out, as upstream does.
+#[allow(clippy::too_many_arguments)]
+pub fn render_route_labels(
+    templates: &Templates,
+    receiver: &str,
+    group_labels: &Labels,
+    raw: &BTreeMap<String, String>,
+    alerts: &[Alert],
+    now: Time,
+    external_url: &str,
+) -> BTreeMap<String, String> {
+    if raw.is_empty() {
+        return BTreeMap::new();
+    }
+    let value =
+        data(receiver, group_labels, raw, UNKNOWN_REASON, alerts, now, external_url).to_value();
+    let mut out = BTreeMap::new();
+    for name in raw.keys() {
+        // Rendered through `routeLabels` itself, so that a label referring to another (or to
+        // itself) resolves, and fails on a cycle, exactly as a template using it does.
+        let text = format!("{{{{ routeLabels {} }}}}", model::gostr::quote(name));
+        match templates.execute_text_value(&text, &value) {
+            Ok(v) => {
+                out.insert(name.clone(), v);
+            }
+            Err(e) => {
+                tracing::error!(receiver, label = %name, err = %e, "failed to render route label");
+            }
+        }
+    }
+    out
+}
+
+/// Go's `template.Data(receiver, groupLabels, routeLabels, reason, alerts...)`.
+fn data(
+    receiver: &str,
+    group_labels: &Labels,
+    route_labels: &BTreeMap<String, String>,
+    reason: &str,
+    alerts: &[Alert],
+    now: Time,
+    external_url: &str,
+) -> Data {
     let talerts: Vec<TAlert> = alerts
         .iter()
         .map(|a| TAlert {
@@ -25,15 +90,15 @@ pub fn build(cx: &NotifyContext, alerts: &[Alert]) -> Data {
         .collect();
     let firing = alerts.iter().any(|a| !a.resolved_at(now));
     Data {
-        receiver: regex_quote_meta(&cx.receiver),
+        receiver: regex_quote_meta(receiver),
         status: if firing { "firing" } else { "resolved" }.to_string(),
         alerts: talerts,
-        notification_reason: cx.notification_reason.clone(),
-        group_labels: kv(&cx.group_labels),
+        notification_reason: reason.to_string(),
+        group_labels: kv(group_labels),
         common_labels: common(alerts.iter().map(|a| &a.labels)),
         common_annotations: common(alerts.iter().map(|a| &a.annotations)),
-        route_labels: Kv::from_pairs(cx.route_labels.iter().map(|(k, v)| (k.clone(), v.as_str()))),
-        external_url: cx.external_url.clone(),
+        route_labels: Kv::from_pairs(route_labels.iter().map(|(k, v)| (k.clone(), v.as_str()))),
+        external_url: external_url.to_string(),
         route_labels_rendered: false,
     }
 }

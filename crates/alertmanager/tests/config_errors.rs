@@ -558,7 +558,21 @@ mod never_panics {
 fn global_http_config_is_checked() {
     assert_eq!(
         err_tail(&["global:", "  http_config:", "    bearer_token: a", "    bearer_token_file: b"]),
-        "am.yml:2:3: at most one of bearer_token & bearer_token_file must be configured"
+        "am.yml:3:5: at most one of bearer_token & bearer_token_file must be configured"
+    );
+    // Checked before the rest of `global:` (upstream checks it while decoding), and pointed at
+    // the `http_config` node wherever it sits.
+    assert_eq!(
+        err_tail(&[
+            "global:",
+            "  smtp_auth_password: x",
+            "  smtp_auth_password_file: y",
+            "  resolve_timeout: 1m",
+            "  http_config:",
+            "    tls_config:",
+            "      cert_file: c.pem",
+        ]),
+        "am.yml:6:5: exactly one of key or key_file must be configured when a client certificate is configured"
     );
 }
 

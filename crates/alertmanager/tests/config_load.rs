@@ -297,3 +297,107 @@ fn nulls_read_as_go_zero_values() {
     // An empty template entry stays empty (a glob that matches nothing).
     assert_eq!(cfg.templates, [""]);
 }
+
+/// Go's yaml.v2 reads `key:` with no value as the zero value, so upstream loads these files;
+/// so must we, with `""`, empty lists and empty map values.
+#[test]
+fn empty_receiver_keys_read_as_empty() {
+    let text = r#"
+route:
+  receiver: a
+receivers:
+- name: a
+  webhook_configs:
+  - url: http://hook.example/
+    url_file:
+  email_configs:
+  - to: ops@example.com
+    from: am@example.com
+    smarthost: localhost:25
+    hello:
+    auth_username:
+    auth_password_file:
+    headers:
+      X-Team:
+  slack_configs:
+  - api_url: http://slack.example/
+    channel:
+    username:
+    fields:
+    mrkdwn_in:
+    actions:
+  opsgenie_configs:
+  - api_key: k
+    message:
+    tags:
+    note:
+    responders:
+    details:
+      team:
+  discord_configs:
+  - webhook_url: http://discord.example/
+    message:
+    username:
+  msteams_configs:
+  - webhook_url: http://teams.example/
+    text:
+"#;
+    let cfg = match load_str(text, Path::new("/etc/am/am.yml")) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let r = &cfg.receivers[0];
+    let webhook = r.webhook_configs[0].value.as_ref().unwrap();
+    assert_eq!(webhook.url_file, "");
+    let email = r.email_configs[0].value.as_ref().unwrap();
+    // An empty `hello` takes the global `smtp_hello`, as upstream's does.
+    assert_eq!((email.hello.as_str(), email.auth_username.as_str()), ("localhost", ""));
+    assert_eq!(email.headers.get("X-Team").map(String::as_str), Some(""));
+    let slack = r.slack_configs[0].value.as_ref().unwrap();
+    assert_eq!((slack.channel.as_str(), slack.username.as_str()), ("", ""));
+    assert!(slack.fields.is_empty() && slack.mrkdwn_in.is_empty() && slack.actions.is_empty());
+    let opsgenie = r.opsgenie_configs[0].value.as_ref().unwrap();
+    assert_eq!((opsgenie.tags.as_str(), opsgenie.note.as_str()), ("", ""));
+    assert!(opsgenie.responders.is_empty());
+    assert_eq!(opsgenie.details.get("team").map(String::as_str), Some(""));
+    let discord = r.discord_configs[0].value.as_ref().unwrap();
+    assert_eq!(discord.username, "");
+    assert_eq!(r.msteams_configs.len(), 1);
+}
+
+#[test]
+fn warnings_name_repeat_intervals_upstream_warns_about() {
+    let text = r#"
+route:
+  receiver: a
+  repeat_interval: 200h
+  routes:
+  - receiver: a
+    matchers: ['team="db"']
+    group_interval: 10m
+    repeat_interval: 5m
+  - receiver: a
+    repeat_interval: 1h
+receivers:
+- name: a
+"#;
+    let cfg = load_str(text, Path::new("am.yml")).unwrap();
+    assert_eq!(
+        cfg.warnings(Duration::from_secs(120 * 3600)),
+        [
+            "repeat_interval is greater than the data retention period. It can lead to \
+             notifications being repeated more often than expected. repeat_interval=200h0m0s \
+             retention=120h0m0s route={}",
+            "repeat_interval is less than group_interval. Notifications will not repeat until \
+             the next group_interval. repeat_interval=5m0s group_interval=10m0s \
+             route=\"{}/{team=\\\"db\\\"}\"",
+        ]
+    );
+    // Within retention and above group_interval: nothing to say.
+    assert!(
+        load_str("route: {receiver: a}\nreceivers: [{name: a}]\n", Path::new("am.yml"))
+            .unwrap()
+            .warnings(Duration::from_secs(120 * 3600))
+            .is_empty()
+    );
+}

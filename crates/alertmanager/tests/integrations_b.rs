@@ -1013,7 +1013,7 @@ async fn incidentio_payload_token_and_classification() {
     assert_eq!(r.header("authorization"), Some("Bearer SRC"));
     let body = r.json();
     assert_eq!(body["version"], "1");
-    assert_eq!(body["groupKey"], cx.group_key.as_str());
+    assert_eq!(body["groupKey"], &*cx.group_key);
     assert_eq!(body["truncatedAlerts"], 1);
     assert_eq!(body["receiver"], "team-ops");
     assert_eq!(body["status"], "firing");

@@ -6,6 +6,7 @@
 mod dispatch_support;
 
 use alertmanager::alert::{Alert, Time, ZERO_TIME};
+use alertmanager::dispatch::RouteInfo;
 use alertmanager::integrations::{FailureReason, NotifyError};
 use alertmanager::marker::Marker;
 use alertmanager::metrics::Metrics;
@@ -283,12 +284,14 @@ fn flush(now: Time, deadline_in: Duration) -> Flush {
     Flush {
         group_key: "{}:{}".into(),
         group_labels: Labels::default(),
-        route_id: "{}".into(),
-        receiver: "team".into(),
+        route: Arc::new(RouteInfo {
+            id: "{}".into(),
+            key: "{}".into(),
+            receiver: "team".into(),
+            repeat_interval: Duration::from_secs(3600),
+            ..RouteInfo::default()
+        }),
         route_labels: BTreeMap::new(),
-        repeat_interval: Duration::from_secs(3600),
-        mute_time_intervals: vec![],
-        active_time_intervals: vec![],
         now,
         deadline: tokio::time::Instant::now() + deadline_in,
     }

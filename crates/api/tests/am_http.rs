@@ -2,6 +2,8 @@
 //! filters, go-swagger-style errors, prefix, limits. (The assembled runtime behind the same
 //! router is exercised in `am_runtime.rs`.)
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -72,7 +74,10 @@ impl Backend for Fake {
         ClusterView {
             name: "node-a".into(),
             status: "ready".into(),
-            peers: vec![("node-b".into(), "127.0.0.1:2".into()), ("node-a".into(), "127.0.0.1:1".into())],
+            peers: vec![
+                ("node-b".into(), "127.0.0.1:2".into()),
+                ("node-a".into(), "127.0.0.1:1".into()),
+            ],
         }
     }
     fn version(&self) -> VersionView {
@@ -86,10 +91,16 @@ impl Backend for Fake {
     }
     fn receivers(&self) -> Vec<ReceiverView> {
         vec![
-            ReceiverView { name: "default".into(), labels: BTreeMap::from([("name".into(), "default".into())]) },
+            ReceiverView {
+                name: "default".into(),
+                labels: BTreeMap::from([("name".into(), "default".into())]),
+            },
             ReceiverView {
                 name: "team-db".into(),
-                labels: BTreeMap::from([("name".into(), "team-db".into()), ("team".into(), "db".into())]),
+                labels: BTreeMap::from([
+                    ("name".into(), "team-db".into()),
+                    ("team".into(), "db".into()),
+                ]),
             },
         ]
     }
@@ -110,7 +121,8 @@ impl Backend for Fake {
         if errors.is_empty() { Ok(()) } else { Err(PostAlertsError::Invalid(errors)) }
     }
     fn alerts(&self) -> Vec<Alert> {
-        if let Some(rx) = self.gate.lock().take() {
+        let gate = self.gate.lock().take();
+        if let Some(rx) = gate {
             let _ = rx.recv();
         }
         self.alerts.lock().clone()
@@ -139,7 +151,11 @@ impl Backend for Fake {
         }
     }
     fn groups(&self) -> Vec<GroupView> {
-        self.groups.lock().clone()
+        let mut groups = self.groups.lock().clone();
+        groups.sort_by(|a, b| {
+            a.labels.cmp_by_size(&b.labels).then_with(|| a.receiver.cmp(&b.receiver))
+        });
+        groups
     }
     fn group_muted_by(&self, _route_id: &str, group_key: &str) -> Vec<String> {
         self.muted.lock().get(group_key).cloned().unwrap_or_default()
@@ -160,7 +176,10 @@ impl Backend for Fake {
                 )));
             }
             let op = MatchOp::from_flags(m.is_regex, m.is_equal);
-            matchers.push(Matcher::alertmanager(op, &m.name, &m.value).map_err(|e| SetSilenceError::Invalid(e.to_string()))?);
+            matchers.push(
+                Matcher::alertmanager(op, &m.name, &m.value)
+                    .map_err(|e| SetSilenceError::Invalid(e.to_string()))?,
+            );
         }
         let mut sils = self.silences.lock();
         let id = match &s.id {
@@ -188,7 +207,9 @@ impl Backend for Fake {
     }
     fn expire_silence(&self, id: &str) -> Result<(), ExpireSilenceError> {
         let mut sils = self.silences.lock();
-        let Some(s) = sils.iter_mut().find(|s| s.id == id) else { return Err(ExpireSilenceError::NotFound) };
+        let Some(s) = sils.iter_mut().find(|s| s.id == id) else {
+            return Err(ExpireSilenceError::NotFound);
+        };
         s.ends_at = now();
         Ok(())
     }
@@ -266,7 +287,9 @@ fn silence_body(matchers: Value) -> Value {
 #[tokio::test]
 async fn alerts_json_shape_matches_gettable_alert() {
     let fake = Arc::new(Fake::default());
-    fake.alerts.lock().push(alert(&[("alertname", "b")], parse_time("2026-03-01T12:05:00Z").unwrap()));
+    fake.alerts
+        .lock()
+        .push(alert(&[("alertname", "b")], parse_time("2026-03-01T12:05:00Z").unwrap()));
     fake.alerts.lock().push(alert(&[("alertname", "a"), ("team", "db")], ZERO_TIME));
     let app = app(fake);
     let r = get(&app, "/api/v2/alerts").await;
@@ -282,7 +305,16 @@ async fn alerts_json_shape_matches_gettable_alert() {
     sorted.sort();
     assert_eq!(fps, sorted);
     for a in items {
-        for key in ["annotations", "endsAt", "fingerprint", "receivers", "startsAt", "status", "updatedAt", "labels"] {
+        for key in [
+            "annotations",
+            "endsAt",
+            "fingerprint",
+            "receivers",
+            "startsAt",
+            "status",
+            "updatedAt",
+            "labels",
+        ] {
             assert!(a.get(key).is_some(), "missing {key} in {a}");
         }
         assert_eq!(a["fingerprint"].as_str().unwrap().len(), 16);
@@ -303,7 +335,9 @@ async fn alerts_json_shape_matches_gettable_alert() {
 #[tokio::test]
 async fn resolved_alerts_are_not_listed_and_empty_list_is_an_array() {
     let fake = Arc::new(Fake::default());
-    fake.alerts.lock().push(alert(&[("alertname", "old")], parse_time("2026-03-01T11:59:59Z").unwrap()));
+    fake.alerts
+        .lock()
+        .push(alert(&[("alertname", "old")], parse_time("2026-03-01T11:59:59Z").unwrap()));
     let r = get(&app(fake), "/api/v2/alerts").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.text(), "[]");
@@ -314,10 +348,17 @@ async fn alert_filters_and_state_flags() {
     let fake = Arc::new(Fake::default());
     fake.alerts.lock().push(alert(&[("alertname", "test1"), ("severity", "warning")], ZERO_TIME));
     fake.alerts.lock().push(alert(&[("alertname", "test2"), ("severity", "warning")], ZERO_TIME));
-    fake.alerts.lock().push(alert(&[("alertname", "test3"), ("inhibited", "yes"), ("team", "db")], ZERO_TIME));
+    fake.alerts
+        .lock()
+        .push(alert(&[("alertname", "test3"), ("inhibited", "yes"), ("team", "db")], ZERO_TIME));
     let app = app(fake.clone());
     let names = |v: Value| -> Vec<String> {
-        let mut n: Vec<String> = v.as_array().unwrap().iter().map(|a| a["labels"]["alertname"].as_str().unwrap().to_string()).collect();
+        let mut n: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["labels"]["alertname"].as_str().unwrap().to_string())
+            .collect();
         n.sort();
         n
     };
@@ -340,7 +381,13 @@ async fn alert_filters_and_state_flags() {
     assert_eq!(names(r.json()), vec!["test3"]);
 
     // A silence created now mutes immediately (status is computed per request).
-    let s = call(&app, Method::POST, "/api/v2/silences", Some(silence_body(json!([{"name":"alertname","value":"test1","isRegex":false}])))).await;
+    let s = call(
+        &app,
+        Method::POST,
+        "/api/v2/silences",
+        Some(silence_body(json!([{"name":"alertname","value":"test1","isRegex":false}]))),
+    )
+    .await;
     assert_eq!(s.status, StatusCode::OK, "{}", s.text());
     let id = s.json()["silenceID"].as_str().unwrap().to_string();
     let r = get(&app, "/api/v2/alerts?filter=alertname%3Dtest1").await;
@@ -365,14 +412,23 @@ async fn bad_alert_query_parameters() {
     assert!(r.json().as_str().unwrap().starts_with("failed to parse receiver_matchers param: "));
     let r = get(&app, "/api/v2/alerts?active=maybe").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.json(), json!({"code": 601, "message": "active in query must be of type bool: \"maybe\""}));
+    assert_eq!(
+        r.json(),
+        json!({"code": 601, "message": "active in query must be of type bool: \"maybe\""})
+    );
 }
 
 #[tokio::test]
 async fn post_alerts_accepts_valid_ones_and_reports_the_rest() {
     let fake = Arc::new(Fake::classic());
     let app = app(fake.clone());
-    let r = call(&app, Method::POST, "/api/v2/alerts", Some(json!([{"labels": {"alertname": "ok", "v": "Σ 🙂"}}]))).await;
+    let r = call(
+        &app,
+        Method::POST,
+        "/api/v2/alerts",
+        Some(json!([{"labels": {"alertname": "ok", "v": "Σ 🙂"}}])),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.is_empty());
     let r = call(
@@ -383,7 +439,10 @@ async fn post_alerts_accepts_valid_ones_and_reports_the_rest() {
     )
     .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.json(), json!("at least one label pair required\ninvalid label set: invalid name \"Σ\""));
+    assert_eq!(
+        r.json(),
+        json!("at least one label pair required\ninvalid label set: invalid name \"Σ\"")
+    );
     assert_eq!(fake.alerts.lock().len(), 2, "the valid alert of the batch is stored");
 
     let r = call(&app, Method::POST, "/api/v2/alerts", Some(json!([{"annotations": {}}]))).await;
@@ -393,14 +452,22 @@ async fn post_alerts_accepts_valid_ones_and_reports_the_rest() {
     let r = raw(&app, req).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["code"], 400);
-    assert!(r.json()["message"].as_str().unwrap().starts_with("parsing alerts body from \"\" failed"));
+    assert!(
+        r.json()["message"].as_str().unwrap().starts_with("parsing alerts body from \"\" failed")
+    );
 }
 
 #[tokio::test]
 async fn silences_crud() {
     let fake = Arc::new(Fake::default());
     let app = app(fake.clone());
-    let r = call(&app, Method::POST, "/api/v2/silences", Some(silence_body(json!([{"name":"a","value":"b.*","isRegex":true,"isEqual":false}])))).await;
+    let r = call(
+        &app,
+        Method::POST,
+        "/api/v2/silences",
+        Some(silence_body(json!([{"name":"a","value":"b.*","isRegex":true,"isEqual":false}]))),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let id = r.json()["silenceID"].as_str().unwrap().to_string();
 
@@ -409,7 +476,10 @@ async fn silences_crud() {
     let s = r.json();
     assert_eq!(s["id"], id);
     assert_eq!(s["status"], json!({"state": "active"}));
-    assert_eq!(s["matchers"], json!([{"isEqual": false, "isRegex": true, "name": "a", "value": "b.*"}]));
+    assert_eq!(
+        s["matchers"],
+        json!([{"isEqual": false, "isRegex": true, "name": "a", "value": "b.*"}])
+    );
     assert_eq!(s["createdBy"], "me");
     assert_eq!(s["comment"], "deploy");
     assert_eq!(s["startsAt"], "2026-03-01T11:00:00.000Z");
@@ -431,11 +501,20 @@ async fn silences_crud() {
     assert_eq!(r.json()["status"]["state"], "expired");
 
     let unknown = "10000000-0000-4000-8000-000000000000";
-    assert_eq!(get(&app, &format!("/api/v2/silence/{unknown}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(call(&app, Method::DELETE, &format!("/api/v2/silence/{unknown}"), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&app, &format!("/api/v2/silence/{unknown}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        call(&app, Method::DELETE, &format!("/api/v2/silence/{unknown}"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
     let r = get(&app, "/api/v2/silence/not-a-uuid").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.json(), json!({"code": 601, "message": "silenceID in path must be of type uuid: \"not-a-uuid\""}));
+    assert_eq!(
+        r.json(),
+        json!({"code": 601, "message": "silenceID in path must be of type uuid: \"not-a-uuid\""})
+    );
 }
 
 #[tokio::test]
@@ -485,10 +564,15 @@ async fn silence_listing_filters_states_and_sorts() {
         mk("e2", "2026-03-01T08:00:00Z", "2026-03-01T10:00:00Z", "b"),
     ];
     let app = app(fake);
-    let ids = |r: Resp| -> Vec<String> { r.json().as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect() };
+    let ids = |r: Resp| -> Vec<String> {
+        r.json().as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect()
+    };
     assert_eq!(ids(get(&app, "/api/v2/silences").await), vec!["a1", "a2", "p1", "e2", "e1"]);
     assert_eq!(ids(get(&app, "/api/v2/silences?expired=false").await), vec!["a1", "a2", "p1"]);
-    assert_eq!(ids(get(&app, "/api/v2/silences?active=false&pending=false").await), vec!["e2", "e1"]);
+    assert_eq!(
+        ids(get(&app, "/api/v2/silences?active=false&pending=false").await),
+        vec!["e2", "e1"]
+    );
     assert_eq!(ids(get(&app, "/api/v2/silences?filter=b%3Dx").await), vec!["a1", "p1", "e2"]);
     // Verbatim: a matcher that would match the silence's value is not enough.
     assert_eq!(ids(get(&app, "/api/v2/silences?filter=b%3D~x").await), Vec::<String>::new());
@@ -501,7 +585,10 @@ async fn groups_shape_filters_and_muted() {
     let fake = Arc::new(Fake::default());
     let a1 = alert(&[("alertname", "x"), ("instance", "2")], ZERO_TIME);
     let a2 = alert(&[("alertname", "x"), ("instance", "1")], ZERO_TIME);
-    let gone = alert(&[("alertname", "x"), ("instance", "3")], parse_time("2026-03-01T11:00:00Z").unwrap());
+    let gone = alert(
+        &[("alertname", "x"), ("instance", "3")],
+        parse_time("2026-03-01T11:00:00Z").unwrap(),
+    );
     *fake.groups.lock() = vec![
         GroupView {
             labels: Labels::from_pairs([("alertname", "x")]),
@@ -536,10 +623,20 @@ async fn groups_shape_filters_and_muted() {
     assert_eq!(groups[0]["alerts"][0]["status"]["mutedBy"], json!(["weekends"]));
     assert_eq!(groups[1]["labels"], json!({"alertname": "x"}));
     assert_eq!(groups[1]["routeLabels"], json!({"team": "t"}));
-    let instances: Vec<&str> = groups[1]["alerts"].as_array().unwrap().iter().map(|a| a["labels"]["instance"].as_str().unwrap()).collect();
+    let instances: Vec<&str> = groups[1]["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["labels"]["instance"].as_str().unwrap())
+        .collect();
     assert_eq!(instances, vec!["1", "2"], "resolved alert dropped, sorted by instance");
     // The alert in both groups lists both receivers, sorted.
-    let shared = groups[1]["alerts"].as_array().unwrap().iter().find(|a| a["labels"]["instance"] == "2").unwrap();
+    let shared = groups[1]["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["labels"]["instance"] == "2")
+        .unwrap();
     assert_eq!(shared["receivers"], json!([{"name": "default"}, {"name": "team-db"}]));
 
     let r = get(&app, "/api/v2/alerts/groups?muted=false").await;
@@ -558,14 +655,20 @@ async fn status_and_receivers() {
     let v = r.json();
     assert_eq!(v["cluster"]["name"], "node-a");
     assert_eq!(v["cluster"]["status"], "ready");
-    assert_eq!(v["cluster"]["peers"], json!([{"name":"node-a","address":"127.0.0.1:1"},{"name":"node-b","address":"127.0.0.1:2"}]));
+    assert_eq!(
+        v["cluster"]["peers"],
+        json!([{"name":"node-a","address":"127.0.0.1:1"},{"name":"node-b","address":"127.0.0.1:2"}])
+    );
     assert_eq!(v["config"]["original"], "route:\n  receiver: default\n");
     assert_eq!(v["uptime"], "2026-03-01T10:00:00.000Z");
     for key in ["branch", "buildDate", "buildUser", "goVersion", "revision", "version"] {
         assert!(v["versionInfo"][key].is_string(), "{key}");
     }
     let r = get(&app, "/api/v2/receivers").await;
-    assert_eq!(r.json(), json!([{"labels":{"name":"default"},"name":"default"},{"labels":{"name":"team-db","team":"db"},"name":"team-db"}]));
+    assert_eq!(
+        r.json(),
+        json!([{"labels":{"name":"default"},"name":"default"},{"labels":{"name":"team-db","team":"db"},"name":"team-db"}])
+    );
     let r = get(&app, "/api/v2/receivers?receiver_matchers=team%3Ddb").await;
     assert_eq!(r.json().as_array().unwrap().len(), 1);
 }
@@ -620,7 +723,8 @@ async fn health_ready_reload_metrics() {
 #[tokio::test]
 async fn route_prefix_and_redirect() {
     let fake = Arc::new(Fake::default());
-    let app = router_with(fake, &WebOptions { route_prefix: "/foo/".into(), ..WebOptions::default() });
+    let app =
+        router_with(fake, &WebOptions { route_prefix: "/foo/".into(), ..WebOptions::default() });
     assert_eq!(get(&app, "/foo/api/v2/status").await.status, StatusCode::OK);
     assert_eq!(get(&app, "/foo/-/healthy").await.status, StatusCode::OK);
     assert_eq!(get(&app, "/foo/api/v1/alerts").await.status, StatusCode::GONE);
@@ -628,6 +732,9 @@ async fn route_prefix_and_redirect() {
     let r = get(&app, "/").await;
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.headers["location"], "/foo");
+    let r = get(&app, "/foo").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("href=\"foo/api/v2/status\""), "{}", r.text());
 }
 
 #[tokio::test]
@@ -639,6 +746,9 @@ async fn unknown_api_paths_and_methods() {
     let r = call(&app, Method::PUT, "/api/v2/alerts", None).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.json()["code"], 405);
+    let r = get(&app, "/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("href=\"api/v2/status\""), "{}", r.text());
     let r = get(&app, "/nowhere").await;
     assert_eq!((r.status, r.text().as_str()), (StatusCode::NOT_FOUND, "404 page not found\n"));
 }
@@ -646,7 +756,10 @@ async fn unknown_api_paths_and_methods() {
 #[tokio::test]
 async fn cors_allows_any_origin() {
     let app = app(Arc::new(Fake::default()));
-    let req = Request::get("/api/v2/status").header("origin", "http://example.test").body(Body::empty()).unwrap();
+    let req = Request::get("/api/v2/status")
+        .header("origin", "http://example.test")
+        .body(Body::empty())
+        .unwrap();
     let r = raw(&app, req).await;
     assert_eq!(r.headers["access-control-allow-origin"], "*");
 }
@@ -656,7 +769,8 @@ async fn get_concurrency_limit_answers_503() {
     let fake = Arc::new(Fake::default());
     let (tx, rx) = std::sync::mpsc::channel();
     *fake.gate.lock() = Some(rx);
-    let app = router_with(fake.clone(), &WebOptions { get_concurrency: 1, ..WebOptions::default() });
+    let app =
+        router_with(fake.clone(), &WebOptions { get_concurrency: 1, ..WebOptions::default() });
     let first = tokio::spawn({
         let app = app.clone();
         async move { get(&app, "/api/v2/alerts").await }
@@ -677,18 +791,22 @@ async fn get_concurrency_limit_answers_503() {
     assert_eq!(get(&app, "/api/v2/status").await.status, StatusCode::OK);
 }
 
-#[tokio::test(start_paused = true)]
+// Real time: tokio's paused clock does not advance while a blocking task runs.
+#[tokio::test]
 async fn web_timeout_answers_503() {
     let fake = Arc::new(Fake::default());
     let (tx, rx) = std::sync::mpsc::channel();
     *fake.gate.lock() = Some(rx);
     let app = router_with(
         fake,
-        &WebOptions { timeout: Some(std::time::Duration::from_millis(1500)), ..WebOptions::default() },
+        &WebOptions {
+            timeout: Some(std::time::Duration::from_millis(150)),
+            ..WebOptions::default()
+        },
     );
     let r = get(&app, "/api/v2/alerts").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(r.text(), "Exceeded configured timeout of 1.5s.\n");
+    assert_eq!(r.text(), "Exceeded configured timeout of 150ms.\n");
     tx.send(()).unwrap();
 }
 
@@ -733,7 +851,9 @@ async fn swagger_json_is_served() {
     let v = r.json();
     assert_eq!(v["swagger"], "2.0");
     assert_eq!(v["basePath"], "/api/v2/");
-    for p in ["/alerts", "/alerts/groups", "/silences", "/silence/{silenceID}", "/status", "/receivers"] {
+    for p in
+        ["/alerts", "/alerts/groups", "/silences", "/silence/{silenceID}", "/status", "/receivers"]
+    {
         assert!(v["paths"].get(p).is_some(), "{p}");
     }
 }

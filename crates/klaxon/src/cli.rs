@@ -21,7 +21,7 @@ pub enum Command {
     /// The whole pipeline in one process: scrape, store, rules, and the embedded Alertmanager.
     Run(RunArgs),
     /// Alertmanager alone: a drop-in for the `alertmanager` binary.
-    Alertmanager(AlertmanagerArgs),
+    Alertmanager(Box<AlertmanagerArgs>),
     /// Validate configuration, rule and template files (errors name file:line:col).
     #[command(subcommand)]
     Check(CheckCommand),

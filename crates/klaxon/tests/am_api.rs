@@ -3,6 +3,8 @@
 //!
 //! `cargo test -p klaxon --test am_api -- --test-threads 16`
 
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] fns unwrap too: test code.
+
 mod harness;
 
 use harness::*;

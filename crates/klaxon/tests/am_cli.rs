@@ -3,6 +3,8 @@
 //!
 //! `cargo test -p klaxon --test am_cli -- --test-threads 16`
 
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] fns unwrap too: test code.
+
 mod harness;
 
 use std::io::{BufRead, BufReader};
@@ -72,6 +74,20 @@ fn invalid_config_at_start_exits_1_with_position() {
 }
 
 #[test]
+fn missing_config_file_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "alertmanager",
+        &format!("--config.file={}", dir.path().join("nope.yml").display()),
+        &format!("--storage.path={}", dir.path().join("data").display()),
+        "--web.listen-address=127.0.0.1:0",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("nope.yml"), "{err}");
+}
+
+#[test]
 fn feature_flag_errors_stop_the_start() {
     let (code, err) = failing_start(GOOD, &["--enable-feature=bogus"]);
     assert_eq!(code, Some(1), "{err}");
@@ -132,13 +148,15 @@ async fn sighup_with_bad_config_keeps_the_old_one() {
     assert!(original().await.contains("group_wait: 1s"));
     am.write_config("route:\n  receiver: missing\nreceivers:\n- name: default\n");
     am.signal("HUP");
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    let logged = |am: &Am| {
+        am.stderr().lines().any(|l| l.contains("level=error") && l.contains("undefined receiver"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !logged(&am) {
+        assert!(Instant::now() < deadline, "reload error not logged:\n{}", am.stderr_tail(20));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(original().await.contains("group_wait: 1s"), "old config kept");
-    assert!(
-        am.stderr().lines().any(|l| l.contains("level=error") && l.contains("undefined receiver")),
-        "reload error logged:\n{}",
-        am.stderr_tail(20)
-    );
     // `/-/reload` says the same with a 500.
     let r = am.client.post(am.url("/-/reload")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 500);
@@ -230,4 +248,25 @@ fn check_alertmanager_renders_templates() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains(" - 1 templates"), "{stdout}");
     assert!(stdout.contains("nosuchfunc"), "{stdout}");
+}
+
+#[test]
+fn example_configs_pass_the_check() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/alertmanager");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    let mut args = vec!["check", "alertmanager"];
+    args.extend(files.iter().map(String::as_str));
+    let out = run(&args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout.matches("  SUCCESS\n").count(), files.len(), "{stdout}");
+    // node-memory.yml's template file is found and renders.
+    assert!(stdout.contains(" - 1 templates\n  SUCCESS"), "{stdout}");
 }

@@ -3,6 +3,8 @@
 //!
 //! `cargo test -p klaxon --test am_extras -- --test-threads 16`
 
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] fns unwrap too: test code.
+
 mod harness;
 
 use std::time::Duration;
@@ -386,7 +388,7 @@ async fn restart_keeps_silences_and_nflog() {
     let mut co = Expect::new();
     co.want((2.0, 2.5), vec![a.clone()]);
     clock.at(1.0).await;
-    am.push(&clock, &[a.clone()]).await;
+    am.push(&clock, std::slice::from_ref(&a)).await;
     let sid =
         am.set_silence(&silence(&clock, 1.0, 3600.0, &[("alertname", "silenced", false)])).await;
     clock.at(3.0).await;
@@ -397,7 +399,7 @@ async fn restart_keeps_silences_and_nflog() {
     am.restart().await;
     // Re-post (as Prometheus would) and wait past several group intervals: the nflog says it
     // was sent within repeat_interval, so nothing more arrives.
-    am.push(&clock, &[a.clone()]).await;
+    am.push(&clock, std::slice::from_ref(&a)).await;
     let sils = am.get_json("/api/v2/silences").await;
     assert!(sils.as_array().unwrap().iter().any(|s| s["id"] == sid.as_str()), "{sils}");
     clock.at(7.0).await;

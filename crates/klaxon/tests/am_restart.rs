@@ -4,6 +4,8 @@
 //!
 //! `cargo test -p klaxon --test am_restart -- --test-threads 16`
 
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] fns unwrap too: test code.
+
 mod harness;
 
 use std::time::Duration;

@@ -5,6 +5,8 @@
 //! Run them concurrently (they mostly sleep):
 //! `cargo test -p klaxon --test am_send -- --test-threads 16`.
 
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] fns unwrap too: test code.
+
 mod harness;
 
 use std::time::Duration;

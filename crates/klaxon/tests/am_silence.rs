@@ -2,6 +2,8 @@
 //!
 //! `cargo test -p klaxon --test am_silence -- --test-threads 16`
 
+#![allow(clippy::unwrap_used)] // Helpers outside #[test] fns unwrap too: test code.
+
 mod harness;
 
 use harness::*;

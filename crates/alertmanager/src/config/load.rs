@@ -184,13 +184,17 @@ fn load_inner(text: &str, base_dir: &Path, opts: &LoadOptions) -> Result<Config>
     };
     let mut global = global;
     global.fill_defaults();
+    // Upstream checks `global.http_config` while decoding it, so before the checks of `global`
+    // as a whole; the error points at the `http_config` node itself.
+    if let Some(http) = global.http_config.as_mut() {
+        http.validate(base_dir).map_err(|m| {
+            Positioned::at(key_location(text, "http_config").unwrap_or(global_at), m)
+        })?;
+    }
     if let Err(e) = global.check() {
         return Err(Positioned::at(key_location(text, e.key).unwrap_or(global_at), e.message));
     }
     global.resolve_paths(base_dir);
-    if let Some(http) = global.http_config.as_mut() {
-        http.validate(base_dir).map_err(|m| Positioned::at(global_at, m))?;
-    }
 
     let cx = ValidateContext { global: &global, base_dir };
     let mut names = HashSet::new();

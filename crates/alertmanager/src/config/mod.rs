@@ -138,4 +138,49 @@ impl Config {
         serde_saphyr::to_string(&view)
             .unwrap_or_else(|e| format!("<error creating config string: {e}>"))
     }
+
+    /// What upstream warns about when it applies the config, one line per finding, in route
+    /// tree order: a `repeat_interval` longer than `retention` (`--data.retention`: the
+    /// notification log forgets sooner, so notifications repeat sooner), and a
+    /// `repeat_interval` shorter than `group_interval` (it cannot take effect). Each line is
+    /// upstream's message followed by its fields in logfmt (durations as Go prints them).
+    pub fn warnings(&self, retention: std::time::Duration) -> Vec<String> {
+        let mut out = Vec::new();
+        crate::route::Route::new(&self.route).walk(&mut |r| {
+            let repeat = go_duration(r.repeat_interval);
+            let key = logfmt_value(r.key());
+            if r.repeat_interval > retention {
+                out.push(format!(
+                    "repeat_interval is greater than the data retention period. It can lead to \
+                     notifications being repeated more often than expected. repeat_interval={repeat} \
+                     retention={} route={key}",
+                    go_duration(retention)
+                ));
+            }
+            if r.repeat_interval < r.group_interval {
+                out.push(format!(
+                    "repeat_interval is less than group_interval. Notifications will not repeat \
+                     until the next group_interval. repeat_interval={repeat} group_interval={} \
+                     route={key}",
+                    go_duration(r.group_interval)
+                ));
+            }
+        });
+        out
+    }
+}
+
+/// Go's `Duration.String()` of `d` (saturating at Go's largest duration).
+fn go_duration(d: std::time::Duration) -> model::duration::GoDuration {
+    model::duration::GoDuration::from_nanos(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+/// A logfmt value: quoted (Go syntax) when it is empty or holds a space, `=`, `"` or a control
+/// character, as slog's text handler does.
+fn logfmt_value(s: &str) -> String {
+    if s.is_empty() || s.chars().any(|c| c == ' ' || c == '=' || c == '"' || c.is_control()) {
+        model::gostr::quote(s)
+    } else {
+        s.to_string()
+    }
 }

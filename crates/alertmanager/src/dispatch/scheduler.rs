@@ -4,10 +4,11 @@ use super::group::{Group, group_labels, label_set_order, present};
 use super::{DispatchOptions, GroupSnapshot, Router};
 use crate::alert::{Alert, from_system_time};
 use crate::notify::{Flush, Pipeline};
+use crate::template_data::render_route_labels;
 use model::labels::Fingerprint;
 use parking_lot::Mutex;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{Notify, mpsc::UnboundedReceiver, watch};
@@ -196,27 +197,37 @@ impl Shared {
         let snapshot: Vec<Arc<Alert>> = g.alerts.values().cloned().collect();
         let route = g.route.clone();
         let flush = Flush {
-            group_key: g.key.to_string(),
+            group_key: g.key.clone(),
             group_labels: g.labels.clone(),
-            route_id: route.id.clone(),
-            receiver: route.receiver.clone(),
-            route_labels: route.labels.clone(),
-            repeat_interval: route.repeat_interval,
-            mute_time_intervals: route.mute_time_intervals.clone(),
-            active_time_intervals: route.active_time_intervals.clone(),
-            now: from_system_time(self.opts.clock.now_system()),
             deadline: now
                 + self.opts.flush_timeout(route.group_interval)
                 + self.pipeline.cluster_wait(),
+            route,
+            // Rendered by the flush task, against the alerts it presents.
+            route_labels: BTreeMap::new(),
+            now: from_system_time(self.opts.clock.now_system()),
         };
         let shared = self.clone();
         tokio::spawn(async move { shared.flush(id, flush, snapshot).await });
         earliest
     }
 
-    async fn flush(self: Arc<Self>, id: GroupId, flush: Flush, snapshot: Vec<Arc<Alert>>) {
+    async fn flush(self: Arc<Self>, id: GroupId, mut flush: Flush, snapshot: Vec<Arc<Alert>>) {
         let (alerts, resolved) = present(&snapshot, flush.now);
+        drop(snapshot);
         let count = alerts.len();
+        if !flush.route.labels.is_empty() {
+            let deps = self.pipeline.deps();
+            flush.route_labels = render_route_labels(
+                &deps.templates,
+                &flush.route.receiver,
+                &flush.group_labels,
+                &flush.route.labels,
+                &alerts,
+                flush.now,
+                &deps.external_url,
+            );
+        }
         let mut stop = self.stop_tx.subscribe();
         if *stop.borrow() {
             return;
@@ -301,10 +312,25 @@ impl Shared {
                     group_key: g.key.to_string(),
                     route: g.route.clone(),
                     alerts,
+                    route_labels: BTreeMap::new(),
                 }
             })
             .collect();
         drop(table);
+        // Rendered outside the lock: templates may be slow, and ingestion must not wait.
+        let now = from_system_time(self.opts.clock.now_system());
+        let deps = self.pipeline.deps();
+        for g in out.iter_mut().filter(|g| !g.route.labels.is_empty()) {
+            g.route_labels = render_route_labels(
+                &deps.templates,
+                &g.route.receiver,
+                &g.labels,
+                &g.route.labels,
+                &g.alerts,
+                now,
+                &deps.external_url,
+            );
+        }
         out.sort_by(|a, b| {
             label_set_order(&a.labels, &b.labels)
                 .then_with(|| a.route.receiver.cmp(&b.route.receiver))

@@ -7,6 +7,7 @@ use crate::alert::{Alert, Time};
 use crate::config::receivers::{IntegrationConfig, Receiver};
 use futures::future::BoxFuture;
 use model::labels::Labels;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
@@ -33,21 +34,23 @@ pub mod webex;
 pub mod webhook;
 pub mod wechat;
 
-/// Everything about one notification except its alerts.
+/// Everything about one notification except its alerts. The strings are shared (`Arc`) with
+/// the pipeline, so building one per send costs no copies.
 #[derive(Debug, Clone)]
 pub struct NotifyContext {
     /// The aggregation group's key (`{}/{severity="critical"}:{alertname="x"}`).
-    pub group_key: String,
+    pub group_key: Arc<str>,
     /// The receiver's name, as configured (not regex-escaped).
-    pub receiver: String,
+    pub receiver: Arc<str>,
     /// The group's labels.
     pub group_labels: Labels,
-    /// The route's `labels:` (template strings, rendered by the template data builder).
+    /// The route's `labels:`, already rendered by the dispatcher
+    /// ([`crate::template_data::render_route_labels`]).
     pub route_labels: BTreeMap<String, String>,
     /// Why this notification goes out (`first notification`, ...).
-    pub notification_reason: String,
+    pub notification_reason: Cow<'static, str>,
     /// `--web.external-url` without a trailing slash.
-    pub external_url: String,
+    pub external_url: Arc<str>,
     /// The loaded templates (defaults plus the config's `templates:` files).
     pub templates: Arc<Templates>,
     /// The flush's tick time: alerts with `ends_at <= now` are resolved.
@@ -55,8 +58,8 @@ pub struct NotifyContext {
     /// What this integration stored in the notification log last time (Slack keeps its
     /// `threadTs`/`channelId` there for `update_message`).
     pub receiver_data: BTreeMap<String, String>,
-    /// Alerts dropped by `max_alerts` are the notifier's business; this is the user agent.
-    pub user_agent: String,
+    /// `User-Agent` of outgoing requests.
+    pub user_agent: Arc<str>,
 }
 
 /// A successful send.

@@ -16,6 +16,7 @@ pub mod seams;
 mod stages;
 
 use crate::alert::{Alert, Time};
+use crate::dispatch::RouteInfo;
 use crate::integrations::{Integration, NotifyContext};
 use crate::metrics::{FailureLabels, Metrics};
 use dedup::Reason;
@@ -24,32 +25,27 @@ use model::time::SharedClock;
 use seams::{
     InhibitCheck, IntervalCheck, NotificationLog, ReceiverKey, SilenceCheck, StatusRecorder,
 };
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 use template::alertmanager::Templates;
 use tokio::time::Instant;
 
-/// Everything a flush knows besides its alerts.
+/// Everything a flush knows besides its alerts. Cheap to build: the route and the group key are
+/// shared with the dispatcher's group, not copied.
 #[derive(Debug, Clone)]
 pub struct Flush {
     /// `<route key>:<group labels>`.
-    pub group_key: String,
+    pub group_key: Arc<str>,
     /// The group's labels.
     pub group_labels: Labels,
-    /// The route's id (for the marker's `mutedBy`).
-    pub route_id: String,
-    /// The route's receiver.
-    pub receiver: String,
-    /// The route's `labels:`.
+    /// The group's route: receiver, id (for the marker's `mutedBy`), `repeat_interval`, time
+    /// intervals, raw `labels:`.
+    pub route: Arc<RouteInfo>,
+    /// The route's `labels:` rendered against this flush's alerts
+    /// ([`crate::template_data::render_route_labels`]; empty when the route has none).
     pub route_labels: BTreeMap<String, String>,
-    /// The route's `repeat_interval`.
-    pub repeat_interval: Duration,
-    /// The route's `mute_time_intervals`.
-    pub mute_time_intervals: Vec<String>,
-    /// The route's `active_time_intervals`.
-    pub active_time_intervals: Vec<String>,
     /// The tick time: every decision of the flush uses it.
     pub now: Time,
     /// When the flush gives up (cluster wait included).
@@ -122,15 +118,58 @@ impl PipelineError {
 /// The per-receiver pipelines of one config.
 #[derive(Debug)]
 pub struct Pipeline {
-    receivers: HashMap<String, Vec<Integration>>,
+    receivers: HashMap<String, Receiver>,
     deps: PipelineDeps,
+    /// `deps.external_url` and `deps.user_agent`, shared by every notification.
+    external_url: Arc<str>,
+    user_agent: Arc<str>,
+}
+
+/// One receiver's integrations, with what every flush would otherwise rebuild for them.
+#[derive(Debug)]
+struct Receiver {
+    name: Arc<str>,
+    integrations: Vec<Slot>,
+}
+
+/// An integration and its per-flush constants: its notification log key, its name in logs
+/// and errors, and its metric series.
+#[derive(Debug)]
+struct Slot {
+    integration: Integration,
+    log_key: ReceiverKey,
+    meters: retry::Meters,
 }
 
 impl Pipeline {
     /// A pipeline for `receivers` (name → integrations, as [`crate::integrations::build`] makes
     /// them).
     pub fn new(receivers: HashMap<String, Vec<Integration>>, deps: PipelineDeps) -> Pipeline {
-        Pipeline { receivers, deps }
+        let receivers = receivers
+            .into_iter()
+            .map(|(name, integrations)| {
+                let integrations = integrations
+                    .into_iter()
+                    .map(|integration| Slot {
+                        log_key: ReceiverKey {
+                            group_name: name.clone(),
+                            integration: integration.name.to_string(),
+                            index: u32::try_from(integration.index).unwrap_or(u32::MAX),
+                        },
+                        meters: retry::Meters::new(&deps.metrics, &name, &integration),
+                        integration,
+                    })
+                    .collect();
+                let rcv = Receiver { name: name.as_str().into(), integrations };
+                (name, rcv)
+            })
+            .collect();
+        Pipeline {
+            receivers,
+            external_url: deps.external_url.as_str().into(),
+            user_agent: deps.user_agent.as_str().into(),
+            deps,
+        }
     }
 
     /// The shared state.
@@ -146,7 +185,7 @@ impl Pipeline {
     /// Runs one flush. `alerts` are presented as the dispatcher presents them: resolved ones
     /// with their `ends_at`, firing ones with `ends_at` zeroed, sorted.
     pub async fn exec(&self, flush: &Flush, alerts: Vec<Alert>) -> Result<(), PipelineError> {
-        let Some(integrations) = self.receivers.get(&flush.receiver) else {
+        let Some(receiver) = self.receivers.get(&flush.route.receiver) else {
             return Err(PipelineError::one("stage for receiver missing"));
         };
         let deps = &self.deps;
@@ -170,20 +209,39 @@ impl Pipeline {
         if alerts.is_empty() {
             return Ok(());
         }
-        let branches = integrations.iter().map(|i| self.integration(i, flush, &alerts));
-        let errors: Vec<String> =
-            futures::future::join_all(branches).await.into_iter().filter_map(Result::err).collect();
+        // Which alerts fire is the same for every integration: hash them once.
+        let (mut firing, mut resolved) = (Vec::new(), Vec::new());
+        for a in &alerts {
+            if a.resolved_at(flush.now) { &mut resolved } else { &mut firing }.push(a.hash());
+        }
+        let batch = Batch { alerts: &alerts, firing: &firing, resolved: &resolved };
+        let errors: Vec<String> = match receiver.integrations.as_slice() {
+            // The common case needs no join (and none of its allocations).
+            [one] => {
+                self.integration(receiver, one, flush, &batch).await.err().into_iter().collect()
+            }
+            many => {
+                let branches = many.iter().map(|i| self.integration(receiver, i, flush, &batch));
+                futures::future::join_all(branches)
+                    .await
+                    .into_iter()
+                    .filter_map(Result::err)
+                    .collect()
+            }
+        };
         if errors.is_empty() { Ok(()) } else { Err(PipelineError { errors }) }
     }
 
     /// One integration's branch: cluster wait, dedup, send, log.
     async fn integration(
         &self,
-        integration: &Integration,
+        receiver: &Receiver,
+        slot: &Slot,
         flush: &Flush,
-        alerts: &[Alert],
+        batch: &Batch<'_>,
     ) -> Result<(), String> {
         let deps = &self.deps;
+        let integration = &slot.integration;
         let wait = self.cluster_wait();
         if !wait.is_zero() {
             let until = Instant::now() + wait;
@@ -194,24 +252,14 @@ impl Pipeline {
             tokio::time::sleep_until(until).await;
         }
 
-        let key = ReceiverKey {
-            group_name: flush.receiver.clone(),
-            integration: integration.name.to_string(),
-            index: u32::try_from(integration.index).unwrap_or(u32::MAX),
-        };
-        let (mut firing, mut resolved) = (Vec::new(), Vec::new());
-        for a in alerts {
-            if a.resolved_at(flush.now) { &mut resolved } else { &mut firing }.push(a.hash());
-        }
-        let firing_set: HashSet<u64> = firing.iter().copied().collect();
-        let resolved_set: HashSet<u64> = resolved.iter().copied().collect();
-        let last = deps.nflog.last(&flush.group_key, &key);
+        let key = &slot.log_key;
+        let last = deps.nflog.last(&flush.group_key, key);
         let reason = dedup::decide(
             last.as_ref(),
-            &firing_set,
-            &resolved_set,
+            batch.firing,
+            batch.resolved,
             integration.send_resolved,
-            flush.repeat_interval,
+            flush.route.repeat_interval,
             flush.now,
         );
         if !reason.notifies() {
@@ -222,42 +270,32 @@ impl Pipeline {
             (_, Some(e)) => e.receiver_data,
         };
 
-        let labels = deps.metrics.integration(integration.name);
-        deps.metrics.notifications_total.get_or_create(&labels).inc();
-        let receiver_data = if !integration.send_resolved && firing.is_empty() {
+        slot.meters.notifications.inc();
+        let receiver_data = if !integration.send_resolved && batch.firing.is_empty() {
             // Nothing to send, but the log must learn that nothing fires any more.
             previous_data
         } else {
             let sent_alerts: Vec<Alert>;
-            let to_send: &[Alert] = if integration.send_resolved {
-                alerts
+            let to_send: &[Alert] = if integration.send_resolved || batch.resolved.is_empty() {
+                batch.alerts
             } else {
                 sent_alerts =
-                    alerts.iter().filter(|a| !a.resolved_at(flush.now)).cloned().collect();
+                    batch.alerts.iter().filter(|a| !a.resolved_at(flush.now)).cloned().collect();
                 &sent_alerts
             };
             let cx = NotifyContext {
                 group_key: flush.group_key.clone(),
-                receiver: flush.receiver.clone(),
+                receiver: receiver.name.clone(),
                 group_labels: flush.group_labels.clone(),
                 route_labels: flush.route_labels.clone(),
-                notification_reason: reason.as_str().to_string(),
-                external_url: deps.external_url.clone(),
+                notification_reason: reason.as_str().into(),
+                external_url: self.external_url.clone(),
                 templates: deps.templates.clone(),
                 now: flush.now,
                 receiver_data: previous_data.clone(),
-                user_agent: deps.user_agent.clone(),
+                user_agent: self.user_agent.clone(),
             };
-            match retry::send(
-                integration,
-                &flush.receiver,
-                &cx,
-                to_send,
-                flush.deadline,
-                &deps.metrics,
-            )
-            .await
-            {
+            match retry::send(integration, &slot.meters, &cx, to_send, flush.deadline).await {
                 Ok(sent) => sent.receiver_data.unwrap_or(previous_data),
                 Err(failure) => {
                     deps.metrics
@@ -272,8 +310,23 @@ impl Pipeline {
             }
         };
 
-        let expiry = (flush.repeat_interval.saturating_mul(2)).min(deps.retention);
+        let expiry = (flush.route.repeat_interval.saturating_mul(2)).min(deps.retention);
         let now = crate::alert::from_system_time(deps.clock.now_system());
-        deps.nflog.log(&key, &flush.group_key, firing, resolved, receiver_data, expiry, now)
+        deps.nflog.log(
+            key,
+            &flush.group_key,
+            batch.firing.to_vec(),
+            batch.resolved.to_vec(),
+            receiver_data,
+            expiry,
+            now,
+        )
     }
+}
+
+/// The alerts one flush sends, and their hashes split by state (in the alerts' order).
+struct Batch<'a> {
+    alerts: &'a [Alert],
+    firing: &'a [u64],
+    resolved: &'a [u64],
 }

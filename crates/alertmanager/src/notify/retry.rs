@@ -8,6 +8,8 @@
 use crate::alert::Alert;
 use crate::integrations::{FailureReason, Integration, NotifyContext, Sent};
 use crate::metrics::Metrics;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::histogram::Histogram;
 use rand::Rng;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -51,17 +53,54 @@ pub struct SendFailure {
     pub message: String,
 }
 
-/// Sends `alerts` through `integration`, retrying until `deadline`.
+/// An integration's metric series and its name in logs and errors, resolved once per config
+/// rather than once per send (each lookup would allocate its label set).
+#[derive(Clone)]
+pub struct Meters {
+    /// `<receiver>/<integration>[<index>]`, upstream's name for the integration in texts.
+    pub name: String,
+    /// `alertmanager_notifications_total`.
+    pub notifications: Counter,
+    /// `alertmanager_notification_requests_total`.
+    pub requests: Counter,
+    /// `alertmanager_notification_requests_failed_total`.
+    pub requests_failed: Counter,
+    /// `alertmanager_notification_latency_seconds`.
+    pub latency: Histogram,
+}
+
+impl Meters {
+    /// The series of `integration` (a receiver named `receiver`) in `metrics`.
+    pub fn new(metrics: &Metrics, receiver: &str, integration: &Integration) -> Meters {
+        let labels = metrics.integration(integration.name);
+        Meters {
+            name: format!("{receiver}/{}[{}]", integration.name, integration.index),
+            notifications: metrics.notifications_total.get_or_create(&labels).clone(),
+            requests: metrics.notification_requests_total.get_or_create(&labels).clone(),
+            requests_failed: metrics
+                .notification_requests_failed_total
+                .get_or_create(&labels)
+                .clone(),
+            latency: metrics.notification_latency_seconds.get_or_create(&labels).clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Meters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Meters").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// Sends `alerts` through `integration`, retrying until `deadline`; `meters` are its series.
 pub async fn send(
     integration: &Integration,
-    receiver: &str,
+    meters: &Meters,
     cx: &NotifyContext,
     alerts: &[Alert],
     deadline: Instant,
-    metrics: &Metrics,
 ) -> Result<Sent, SendFailure> {
-    let labels = metrics.integration(integration.name);
-    let name = format!("{receiver}/{}[{}]", integration.name, integration.index);
+    let name = &meters.name;
     let start = Instant::now();
     let mut backoff = Backoff::default();
     let mut next_attempt = Some(start);
@@ -89,18 +128,15 @@ pub async fn send(
         let result =
             tokio::time::timeout_at(deadline, integration.notifier.notify(cx, alerts)).await;
         attempts += 1;
-        metrics
-            .notification_latency_seconds
-            .get_or_create(&labels)
-            .observe(attempt_start.elapsed().as_secs_f64());
-        metrics.notification_requests_total.get_or_create(&labels).inc();
+        meters.latency.observe(attempt_start.elapsed().as_secs_f64());
+        meters.requests.inc();
         match result {
             Ok(Ok(sent)) => {
                 tracing::debug!(integration = %name, attempts, "Notify success");
                 return Ok(sent);
             }
             Ok(Err(e)) => {
-                metrics.notification_requests_failed_total.get_or_create(&labels).inc();
+                meters.requests_failed.inc();
                 if !e.retryable {
                     return Err(SendFailure {
                         reason: e.reason,
@@ -120,7 +156,7 @@ pub async fn send(
             }
             Err(_) => {
                 // The deadline cut the attempt short; the deadline is what gets reported.
-                metrics.notification_requests_failed_total.get_or_create(&labels).inc();
+                meters.requests_failed.inc();
             }
         }
     }

@@ -111,13 +111,16 @@ impl StatusRecorder for Nothing {
 /// An in-memory notification log for tests and benches (no expiry, no persistence).
 #[derive(Debug, Default)]
 pub struct MemoryLog {
-    entries: parking_lot::Mutex<std::collections::HashMap<(String, ReceiverKey), LogEntry>>,
+    /// Receiver → group key → entry (nested so that lookups borrow instead of building a key).
+    entries: parking_lot::Mutex<
+        std::collections::HashMap<ReceiverKey, std::collections::HashMap<String, LogEntry>>,
+    >,
 }
 
 impl MemoryLog {
     /// How many entries it holds.
     pub fn len(&self) -> usize {
-        self.entries.lock().len()
+        self.entries.lock().values().map(|m| m.len()).sum()
     }
 
     /// Whether it holds none.
@@ -128,7 +131,7 @@ impl MemoryLog {
 
 impl NotificationLog for MemoryLog {
     fn last(&self, group_key: &str, receiver: &ReceiverKey) -> Option<LogEntry> {
-        self.entries.lock().get(&(group_key.to_string(), receiver.clone())).cloned()
+        self.entries.lock().get(receiver)?.get(group_key).cloned()
     }
 
     fn log(
@@ -142,7 +145,17 @@ impl NotificationLog for MemoryLog {
         now: Time,
     ) -> Result<(), String> {
         let entry = LogEntry { timestamp: now, firing, resolved, receiver_data };
-        self.entries.lock().insert((group_key.to_string(), receiver.clone()), entry);
+        let mut entries = self.entries.lock();
+        let by_group = match entries.get_mut(receiver) {
+            Some(m) => m,
+            None => entries.entry(receiver.clone()).or_default(),
+        };
+        match by_group.get_mut(group_key) {
+            Some(e) => *e = entry,
+            None => {
+                by_group.insert(group_key.to_string(), entry);
+            }
+        }
         Ok(())
     }
 }

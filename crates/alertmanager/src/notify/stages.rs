@@ -6,23 +6,19 @@ use super::{Flush, PipelineDeps};
 use crate::alert::Alert;
 
 /// Drops inhibited alerts and records who inhibited what.
-pub(super) fn inhibit(deps: &PipelineDeps, flush: &Flush, alerts: Vec<Alert>) -> Vec<Alert> {
-    let mut kept = Vec::with_capacity(alerts.len());
+pub(super) fn inhibit(deps: &PipelineDeps, flush: &Flush, mut alerts: Vec<Alert>) -> Vec<Alert> {
     let mut muted = 0;
-    for a in alerts {
+    alerts.retain(|a| {
         let by = deps.inhibitor.inhibited_by(&a.labels, flush.now);
         deps.marker.set_inhibited(a.fingerprint(), by.iter().map(|fp| fp.to_string()).collect());
-        if by.is_some() {
-            muted += 1;
-        } else {
-            kept.push(a);
-        }
-    }
+        muted += usize::from(by.is_some());
+        by.is_none()
+    });
     if muted > 0 {
         deps.metrics.suppressed("inhibition", muted);
         tracing::debug!(group = %flush.group_key, muted, "Notifications will not be sent for inhibited alerts");
     }
-    kept
+    alerts
 }
 
 /// With `active_time_intervals`, drops everything when the tick is in none of them; records the
@@ -32,22 +28,23 @@ pub(super) fn time_active(
     flush: &Flush,
     alerts: Vec<Alert>,
 ) -> Result<Vec<Alert>, String> {
-    if flush.active_time_intervals.is_empty() {
-        deps.marker.set_muted(&flush.route_id, &flush.group_key, Vec::new());
+    if flush.route.active_time_intervals.is_empty() {
+        deps.marker.set_muted(&flush.route.id, &flush.group_key, Vec::new());
         return Ok(alerts);
     }
-    let containing = deps.time_intervals.containing(&flush.active_time_intervals, flush.now)?;
+    let containing =
+        deps.time_intervals.containing(&flush.route.active_time_intervals, flush.now)?;
     if containing.is_empty() {
         deps.marker.set_muted(
-            &flush.route_id,
+            &flush.route.id,
             &flush.group_key,
-            flush.active_time_intervals.clone(),
+            flush.route.active_time_intervals.clone(),
         );
         deps.metrics.suppressed("active_time_interval", alerts.len());
         tracing::debug!(group = %flush.group_key, "Notifications not sent, route is not within active time");
         return Ok(Vec::new());
     }
-    deps.marker.set_muted(&flush.route_id, &flush.group_key, Vec::new());
+    deps.marker.set_muted(&flush.route.id, &flush.group_key, Vec::new());
     Ok(alerts)
 }
 
@@ -58,13 +55,13 @@ pub(super) fn time_mute(
     flush: &Flush,
     alerts: Vec<Alert>,
 ) -> Result<Vec<Alert>, String> {
-    if flush.mute_time_intervals.is_empty() {
-        deps.marker.set_muted(&flush.route_id, &flush.group_key, Vec::new());
+    if flush.route.mute_time_intervals.is_empty() {
+        deps.marker.set_muted(&flush.route.id, &flush.group_key, Vec::new());
         return Ok(alerts);
     }
-    let containing = deps.time_intervals.containing(&flush.mute_time_intervals, flush.now)?;
+    let containing = deps.time_intervals.containing(&flush.route.mute_time_intervals, flush.now)?;
     let muted = !containing.is_empty();
-    deps.marker.set_muted(&flush.route_id, &flush.group_key, containing);
+    deps.marker.set_muted(&flush.route.id, &flush.group_key, containing);
     if muted {
         deps.metrics.suppressed("mute_time_interval", alerts.len());
         tracing::debug!(group = %flush.group_key, "Notifications not sent, route is within mute time");
@@ -74,22 +71,18 @@ pub(super) fn time_mute(
 }
 
 /// Drops silenced alerts and records which silences matched.
-pub(super) fn silence(deps: &PipelineDeps, flush: &Flush, alerts: Vec<Alert>) -> Vec<Alert> {
-    let mut kept = Vec::with_capacity(alerts.len());
+pub(super) fn silence(deps: &PipelineDeps, flush: &Flush, mut alerts: Vec<Alert>) -> Vec<Alert> {
     let mut muted = 0;
-    for a in alerts {
+    alerts.retain(|a| {
         let ids = deps.silences.silenced_by(&a.labels, flush.now);
         let silenced = !ids.is_empty();
         deps.marker.set_silenced(a.fingerprint(), ids);
-        if silenced {
-            muted += 1;
-        } else {
-            kept.push(a);
-        }
-    }
+        muted += usize::from(silenced);
+        !silenced
+    });
     if muted > 0 {
         deps.metrics.suppressed("silence", muted);
         tracing::debug!(group = %flush.group_key, muted, "Notifications will not be sent for silenced alerts");
     }
-    kept
+    alerts
 }

@@ -8,7 +8,6 @@ use template::alertmanager::Templates;
 use tokio::time::Instant;
 
 use super::Options;
-use super::adapters::{Inhibition, Markings};
 use crate::config::Config;
 use crate::dispatch::{DispatchOptions, Dispatcher, GroupSnapshot, RouteTable};
 use crate::inhibit::Inhibitor;
@@ -87,34 +86,19 @@ impl Generation {
 
         let routes = Arc::new(RouteTable::new(root.clone()));
         let retention = deps.opts.retention;
-        root.walk(&mut |r: &Route| {
-            if r.repeat_interval > retention {
-                tracing::warn!(
-                    repeat_interval = ?r.repeat_interval,
-                    retention = ?retention,
-                    route = %r.key(),
-                    "repeat_interval is greater than the data retention period. It can lead to notifications being repeated more often than expected."
-                );
-            }
-            if r.repeat_interval < r.group_interval {
-                tracing::warn!(
-                    repeat_interval = ?r.repeat_interval,
-                    group_interval = ?r.group_interval,
-                    route = %r.key(),
-                    "repeat_interval is less than group_interval. Notifications will not repeat until the next group_interval."
-                );
-            }
-        });
+        for warning in config.warnings(retention) {
+            tracing::warn!("{warning}");
+        }
 
         let inhibitor = Inhibitor::new(&config.inhibit_rules, &deps.store);
         let pipeline = Pipeline::new(
             receivers,
             PipelineDeps {
-                inhibitor: Arc::new(Inhibition(inhibitor.clone())),
+                inhibitor: inhibitor.clone(),
                 silences: deps.silences.clone(),
                 time_intervals: Arc::new(config.time_intervals.clone()),
                 nflog: deps.nflog.clone(),
-                marker: Arc::new(Markings(deps.marker.clone())),
+                marker: deps.marker.clone(),
                 metrics: deps.metrics.clone(),
                 templates: Arc::new(templates),
                 external_url: deps.opts.external_url.trim_end_matches('/').to_owned(),
@@ -147,7 +131,12 @@ impl Generation {
             clock: deps.clock.clone(),
             metrics: deps.metrics.clone(),
         };
-        let d = Dispatcher::start(self.routes.clone(), deps.store.subscribe(), self.pipeline.clone(), opts);
+        let d = Dispatcher::start(
+            self.routes.clone(),
+            deps.store.subscribe(),
+            self.pipeline.clone(),
+            opts,
+        );
         if self.dispatcher.set(d).is_err() {
             tracing::error!("dispatcher of a config generation started twice");
         }
@@ -170,7 +159,7 @@ impl Generation {
         self.dispatcher.get()
     }
 
-    pub(super) fn record_metrics(&self, own: &super::RuntimeMetrics) {
+    pub(super) fn record_metrics(&self, own: &super::metrics::RuntimeMetrics) {
         own.receivers.set(i64::try_from(self.receiver_count).unwrap_or(i64::MAX));
         own.integrations.set(i64::try_from(self.integration_count).unwrap_or(i64::MAX));
         own.inhibition_rules

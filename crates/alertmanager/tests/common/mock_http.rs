@@ -442,16 +442,16 @@ pub mod fixtures {
             gl.iter().map(|l| format!("{}={:?}", l.name, l.value)).collect::<Vec<_>>().join(", ")
         );
         NotifyContext {
-            group_key: key,
-            receiver: receiver.to_string(),
+            group_key: key.into(),
+            receiver: receiver.into(),
             group_labels: gl,
             route_labels: BTreeMap::new(),
-            notification_reason: "first notification".to_string(),
-            external_url: "http://am.example:9093".to_string(),
+            notification_reason: "first notification".into(),
+            external_url: "http://am.example:9093".into(),
             templates: Arc::new(Templates::with_defaults()),
             now: t(120),
             receiver_data: BTreeMap::new(),
-            user_agent: USER_AGENT.to_string(),
+            user_agent: USER_AGENT.into(),
         }
     }
 

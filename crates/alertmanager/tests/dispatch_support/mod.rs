@@ -163,8 +163,8 @@ impl Notifier for Receiver {
             self.batches.lock().push(Batch {
                 at,
                 alerts: got,
-                reason: cx.notification_reason.clone(),
-                group_key: cx.group_key.clone(),
+                reason: cx.notification_reason.to_string(),
+                group_key: cx.group_key.to_string(),
             });
             Ok(Sent::default())
         })

@@ -11,12 +11,13 @@ use axum::response::{IntoResponse, Response};
 use model::matcher::Matcher;
 use model::regex::GoRegex;
 
+use super::Api;
 use super::backend::{Backend, PostAlertsError};
 use super::filters::{match_labels, parse_filter, parse_receiver_regex, receivers_match};
 use super::json::{
-    AlertStatus, GettableAlert, Query, empty, json_response, parse_postable_alerts, string_error,
+    AlertStatus, ApiError, GettableAlert, Query, empty, json_response, parse_postable_alerts,
+    string_error,
 };
-use super::Api;
 
 /// The query of the alert listing endpoints, validated.
 pub(crate) struct AlertQuery {
@@ -34,24 +35,19 @@ pub(crate) struct AlertQuery {
 impl AlertQuery {
     /// Parses the parameters in upstream's order: the booleans (go-swagger, 422), then
     /// `filter`, `receiver` and `receiver_matchers` (400 with the handler's texts).
-    pub(crate) fn parse(backend: &dyn Backend, raw: Option<&str>) -> Result<Self, Response> {
+    pub(crate) fn parse(backend: &dyn Backend, raw: Option<&str>) -> Result<Self, ApiError> {
         let q = Query::parse(raw);
-        let flag = |name: &str| q.bool_or(name, true).map_err(IntoResponse::into_response);
+        let flag = |name: &str| q.bool_or(name, true);
         let active = flag("active")?;
         let silenced = flag("silenced")?;
         let inhibited = flag("inhibited")?;
         let _unprocessed = flag("unprocessed")?;
         let muted = flag("muted")?;
         let mode = backend.matcher_mode();
-        let filter = parse_filter(mode, &q.all("filter"))
-            .map_err(|e| string_error(StatusCode::BAD_REQUEST, &e))?;
-        let receiver = parse_receiver_regex(q.first("receiver"))
-            .map_err(|e| string_error(StatusCode::BAD_REQUEST, &e))?;
+        let filter = parse_filter(mode, &q.all("filter")).map_err(ApiError::bad_request)?;
+        let receiver = parse_receiver_regex(q.first("receiver")).map_err(ApiError::bad_request)?;
         let receiver_matchers = parse_filter(mode, &q.all("receiver_matchers")).map_err(|e| {
-            string_error(
-                StatusCode::BAD_REQUEST,
-                &format!("failed to parse receiver_matchers param: {e}"),
-            )
+            ApiError::bad_request(format!("failed to parse receiver_matchers param: {e}"))
         })?;
         let receiver_labels = if receiver_matchers.is_empty() {
             BTreeMap::new()
@@ -117,7 +113,7 @@ pub(crate) async fn get_alerts(State(api): State<Api>, RawQuery(raw): RawQuery) 
         let backend = backend.as_ref();
         let query = match AlertQuery::parse(backend, raw.as_deref()) {
             Ok(q) => q,
-            Err(resp) => return resp,
+            Err(e) => return e.into_response(),
         };
         let now = backend.now();
         let mut out: Vec<GettableAlert> = Vec::new();
@@ -127,9 +123,10 @@ pub(crate) async fn get_alerts(State(api): State<Api>, RawQuery(raw): RawQuery) 
                 continue;
             }
             let Some(status) = query.status_if_kept(backend, &alert, now) else { continue };
-            out.push(GettableAlert::new(&alert, status, &receivers));
+            out.push(GettableAlert::new(alert, status, receivers));
         }
-        out.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        // Fixed-width hex, so numeric order is the order of the rendered strings.
+        out.sort_by_key(|a| a.fingerprint);
         json_response(StatusCode::OK, &out)
     })
     .await;

@@ -143,7 +143,8 @@ pub trait Backend: Send + Sync + 'static {
     fn mutes(&self, labels: &Labels, now: Time) -> (Vec<String>, Vec<String>);
     /// The receivers of the routes `labels` match, in route order.
     fn alert_receivers(&self, labels: &Labels) -> Vec<String>;
-    /// The dispatcher's aggregation groups.
+    /// The dispatcher's aggregation groups, sorted as the API lists them: by labels (fewer
+    /// first, then lexically), then by receiver.
     fn groups(&self) -> Vec<GroupView>;
     /// The time intervals that muted a group at its last flush.
     fn group_muted_by(&self, route_id: &str, group_key: &str) -> Vec<String>;
@@ -162,4 +163,8 @@ pub trait Backend: Send + Sync + 'static {
     /// Counts a GET refused by the concurrency limit
     /// (`alertmanager_http_concurrency_limit_exceeded_total`).
     fn count_concurrency_limit_exceeded(&self) {}
+    /// Records one served request (`alertmanager_http_request_duration_seconds`).
+    fn observe_http(&self, _handler: &str, _method: &str, _code: u16, _seconds: f64) {}
+    /// GET requests in flight changed by `delta` (`alertmanager_http_requests_in_flight`).
+    fn http_in_flight(&self, _delta: i64) {}
 }

@@ -33,7 +33,10 @@ pub fn parse_receiver_regex(raw: Option<&str>) -> Result<Option<GoRegex>, String
 /// Upstream's `matchFilterLabels`: every matcher must match, except that an `=`/`=~` with an
 /// empty value is satisfied by an absent label and a `!=`/`!~` with an empty value by a present
 /// one.
-pub fn match_filter<'a>(matchers: &[Matcher], mut get: impl FnMut(&str) -> Option<&'a str>) -> bool {
+pub fn match_filter<'a>(
+    matchers: &[Matcher],
+    mut get: impl FnMut(&str) -> Option<&'a str>,
+) -> bool {
     matchers.iter().all(|m| {
         let v = get(m.name());
         let negative = matches!(m.op(), MatchOp::NotEqual | MatchOp::NotRegex);
@@ -104,6 +107,10 @@ mod tests {
         let re = parse_receiver_regex(Some("team-.*")).unwrap().unwrap();
         assert!(re.is_match("team-a"));
         assert!(!re.is_match("my-team-a"));
-        assert!(parse_receiver_regex(Some("(")).unwrap_err().starts_with("failed to parse receiver param: "));
+        assert!(
+            parse_receiver_regex(Some("("))
+                .unwrap_err()
+                .starts_with("failed to parse receiver param: ")
+        );
     }
 }

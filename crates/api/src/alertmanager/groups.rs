@@ -7,7 +7,7 @@ use std::sync::Arc;
 use alertmanager::alert::Alert;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use model::labels::{Fingerprint, Labels};
 
 use super::Api;
@@ -36,7 +36,7 @@ pub(crate) async fn get_groups(State(api): State<Api>, RawQuery(raw): RawQuery) 
         let backend = backend.as_ref();
         let query = match AlertQuery::parse(backend, raw.as_deref()) {
             Ok(q) => q,
-            Err(resp) => return resp,
+            Err(e) => return e.into_response(),
         };
         let now = backend.now();
 
@@ -61,9 +61,6 @@ pub(crate) async fn get_groups(State(api): State<Api>, RawQuery(raw): RawQuery) 
         for names in receivers_of.values_mut() {
             names.sort();
         }
-        kept.sort_by(|(a, _), (b, _)| {
-            a.labels.cmp_by_size(&b.labels).then_with(|| a.receiver.cmp(&b.receiver))
-        });
 
         let mut out = Vec::with_capacity(kept.len());
         for (group, mut alerts) in kept {
@@ -79,7 +76,7 @@ pub(crate) async fn get_groups(State(api): State<Api>, RawQuery(raw): RawQuery) 
                         AlertStatus::new(status.silenced_by, status.inhibited_by, muted_by.clone());
                     let receivers =
                         receivers_of.get(&alert.fingerprint()).cloned().unwrap_or_default();
-                    GettableAlert::new(&alert, status, &receivers)
+                    GettableAlert::new(alert, status, receivers)
                 })
                 .collect();
             out.push(AlertGroup {

@@ -6,11 +6,12 @@
 //! `422 {"code":602,"message":"… in body is required"}` and a wrong type its `400` parse error.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use alertmanager::alert::{Alert, Time, ZERO_TIME, parse_time};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use model::labels::Labels;
+use model::labels::{Fingerprint, Labels};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
@@ -25,17 +26,35 @@ pub const MIN_ITEMS_FAIL_CODE: u16 = 612;
 /// Formats a time as the API does (go-openapi's `strfmt.DateTime`: RFC 3339 with exactly three
 /// fractional digits, `2026-01-02T03:04:05.123Z`), in UTC.
 pub fn api_time(t: Time) -> String {
-    let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        dt.year(),
-        dt.month(),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        dt.subsec_nanosecond() / 1_000_000
-    )
+    ApiTime(t).to_string()
+}
+
+/// A time that displays and serializes as [`api_time`] formats it, without an intermediate
+/// string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiTime(pub Time);
+
+impl fmt::Display for ApiTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dt = self.0.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            dt.year(),
+            dt.month(),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second(),
+            dt.subsec_nanosecond() / 1_000_000
+        )
+    }
+}
+
+impl Serialize for ApiTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// A label set serialized as a JSON object (keys sorted, as Go's encoder sorts map keys).
@@ -44,11 +63,7 @@ pub struct LabelSet(pub Labels);
 
 impl Serialize for LabelSet {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for l in self.0.iter() {
-            map.serialize_entry(l.name, l.value)?;
-        }
-        map.end()
+        LabelsRef(&self.0).serialize(s)
     }
 }
 
@@ -76,7 +91,8 @@ pub struct AlertStatus {
 impl AlertStatus {
     /// The status for what mutes an alert: `suppressed` if anything does.
     pub fn new(silenced_by: Vec<String>, inhibited_by: Vec<String>, muted_by: Vec<String>) -> Self {
-        let suppressed = !silenced_by.is_empty() || !inhibited_by.is_empty() || !muted_by.is_empty();
+        let suppressed =
+            !silenced_by.is_empty() || !inhibited_by.is_empty() || !muted_by.is_empty();
         AlertStatus {
             state: if suppressed { "suppressed" } else { "active" },
             silenced_by,
@@ -86,45 +102,65 @@ impl AlertStatus {
     }
 }
 
-/// `gettableAlert`, fields in the order go-swagger writes them.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// `gettableAlert`: a stored alert with its receivers and live status. Serialized straight
+/// from the alert, fields in the order go-swagger writes them.
+#[derive(Debug, Clone)]
 pub struct GettableAlert {
-    /// The alert's annotations.
-    pub annotations: LabelSet,
-    /// The stored end time (`now + resolve_timeout` for alerts posted without one).
-    pub ends_at: String,
-    /// 16 hex digits.
-    pub fingerprint: String,
+    /// The stored alert (`endsAt` as stored: `now + resolve_timeout` for open-ended ones).
+    pub alert: Alert,
+    /// Its fingerprint (the listing's sort key).
+    pub fingerprint: Fingerprint,
     /// Every receiver the alert routes to.
-    pub receivers: Vec<ReceiverRef>,
-    /// Start time.
-    pub starts_at: String,
+    pub receivers: Vec<String>,
     /// Status computed at request time.
     pub status: AlertStatus,
-    /// When the store last received it.
-    pub updated_at: String,
-    /// Omitted when empty, as upstream's `omitempty` does.
-    #[serde(rename = "generatorURL", skip_serializing_if = "String::is_empty")]
-    pub generator_url: String,
-    /// The alert's labels.
-    pub labels: LabelSet,
 }
 
 impl GettableAlert {
     /// The API view of a stored alert.
-    pub fn new(alert: &Alert, status: AlertStatus, receivers: &[String]) -> Self {
-        GettableAlert {
-            annotations: LabelSet(alert.annotations.clone()),
-            ends_at: api_time(alert.ends_at),
-            fingerprint: alert.fingerprint().to_string(),
-            receivers: receivers.iter().map(|name| ReceiverRef { name: name.clone() }).collect(),
-            starts_at: api_time(alert.starts_at),
-            status,
-            updated_at: api_time(alert.updated_at),
-            generator_url: alert.generator_url.clone(),
-            labels: LabelSet(alert.labels.clone()),
+    pub fn new(alert: Alert, status: AlertStatus, receivers: Vec<String>) -> Self {
+        GettableAlert { fingerprint: alert.fingerprint(), alert, receivers, status }
+    }
+}
+
+struct Receivers<'a>(&'a [String]);
+
+impl Serialize for Receivers<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|name| ReceiverRef { name: name.clone() }))
+    }
+}
+
+struct LabelsRef<'a>(&'a Labels);
+
+impl Serialize for LabelsRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for l in self.0.iter() {
+            map.serialize_entry(l.name, l.value)?;
         }
+        map.end()
+    }
+}
+
+impl Serialize for GettableAlert {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = &self.alert;
+        let with_url = !a.generator_url.is_empty();
+        let mut map = s.serialize_map(Some(if with_url { 9 } else { 8 }))?;
+        map.serialize_entry("annotations", &LabelsRef(&a.annotations))?;
+        map.serialize_entry("endsAt", &ApiTime(a.ends_at))?;
+        map.serialize_entry("fingerprint", &format_args!("{}", self.fingerprint))?;
+        map.serialize_entry("receivers", &Receivers(&self.receivers))?;
+        map.serialize_entry("startsAt", &ApiTime(a.starts_at))?;
+        map.serialize_entry("status", &self.status)?;
+        map.serialize_entry("updatedAt", &ApiTime(a.updated_at))?;
+        // `omitempty`, as upstream.
+        if with_url {
+            map.serialize_entry("generatorURL", &a.generator_url)?;
+        }
+        map.serialize_entry("labels", &LabelsRef(&a.labels))?;
+        map.end()
     }
 }
 
@@ -378,7 +414,10 @@ impl SwaggerError {
 
     /// A missing required field: `<path> in body is required` (422).
     pub fn required(path: &str, location: &str) -> Self {
-        SwaggerError { code: REQUIRED_FAIL_CODE, message: format!("{path} in {location} is required") }
+        SwaggerError {
+            code: REQUIRED_FAIL_CODE,
+            message: format!("{path} in {location} is required"),
+        }
     }
 
     /// A parameter of the wrong type: `<name> in <location> must be of type <ty>: "<value>"`.
@@ -401,6 +440,38 @@ impl IntoResponse for SwaggerError {
     }
 }
 
+/// A request the handler refuses: go-swagger's validation error, or a handler error (a JSON
+/// string body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// From the validation layer.
+    Swagger(SwaggerError),
+    /// From the handler.
+    Handler(StatusCode, String),
+}
+
+impl ApiError {
+    /// A 400 with a JSON string body.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::Handler(StatusCode::BAD_REQUEST, message.into())
+    }
+}
+
+impl From<SwaggerError> for ApiError {
+    fn from(e: SwaggerError) -> Self {
+        ApiError::Swagger(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Swagger(e) => e.into_response(),
+            ApiError::Handler(status, message) => string_error(status, &message),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Request bodies.
 
@@ -419,7 +490,10 @@ fn type_name(v: &Value) -> &'static str {
 fn wrong_type(param: &str, field: &str, want: &str, got: &Value) -> SwaggerError {
     SwaggerError::parse(
         param,
-        format!("json: cannot unmarshal {} into Go struct field {field} of type {want}", type_name(got)),
+        format!(
+            "json: cannot unmarshal {} into Go struct field {field} of type {want}",
+            type_name(got)
+        ),
     )
 }
 
@@ -441,7 +515,9 @@ fn string_map(
                     Value::Null => {
                         out.insert(k.clone(), String::new());
                     }
-                    other => return Err(wrong_type(param, &format!("{field}.{k}"), "string", other)),
+                    other => {
+                        return Err(wrong_type(param, &format!("{field}.{k}"), "string", other));
+                    }
                 }
             }
             Ok(Some(out))
@@ -450,7 +526,11 @@ fn string_map(
     }
 }
 
-fn string_field(param: &str, field: &str, v: Option<&Value>) -> Result<Option<String>, SwaggerError> {
+fn string_field(
+    param: &str,
+    field: &str,
+    v: Option<&Value>,
+) -> Result<Option<String>, SwaggerError> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -504,7 +584,8 @@ pub fn parse_postable_alerts(body: &[u8]) -> Result<Vec<PostableAlert>, SwaggerE
         let annotations = string_map(PARAM, "PostableAlert.annotations", obj.get("annotations"))?;
         let starts_at = time_field(PARAM, "PostableAlert.startsAt", obj.get("startsAt"))?;
         let ends_at = time_field(PARAM, "PostableAlert.endsAt", obj.get("endsAt"))?;
-        let generator_url = string_field(PARAM, "PostableAlert.generatorURL", obj.get("generatorURL"))?;
+        let generator_url =
+            string_field(PARAM, "PostableAlert.generatorURL", obj.get("generatorURL"))?;
         let Some(labels) = labels else {
             missing.get_or_insert_with(|| SwaggerError::required(&format!("{i}.labels"), "body"));
             continue;
@@ -544,7 +625,12 @@ pub fn parse_postable_silence(body: &[u8]) -> Result<PostableSilence, SwaggerErr
             let mut ms = Vec::with_capacity(items.len());
             for item in items {
                 let Value::Object(m) = item else {
-                    return Err(wrong_type(PARAM, "PostableSilence.matchers", "models.Matcher", item));
+                    return Err(wrong_type(
+                        PARAM,
+                        "PostableSilence.matchers",
+                        "models.Matcher",
+                        item,
+                    ));
                 };
                 ms.push((
                     string_field(PARAM, "PostableSilence.matchers.name", m.get("name"))?,
@@ -555,7 +641,9 @@ pub fn parse_postable_silence(body: &[u8]) -> Result<PostableSilence, SwaggerErr
             }
             Some(ms)
         }
-        Some(other) => return Err(wrong_type(PARAM, "PostableSilence.matchers", "models.Matchers", other)),
+        Some(other) => {
+            return Err(wrong_type(PARAM, "PostableSilence.matchers", "models.Matchers", other));
+        }
     };
 
     let Some(comment) = comment else { return Err(SwaggerError::required("comment", "body")) };
@@ -653,12 +741,17 @@ mod tests {
     fn alerts_body_errors_are_go_swagger_shaped() {
         let e = parse_postable_alerts(b"[{").unwrap_err();
         assert_eq!(e.code, 400);
-        assert!(e.message.starts_with("parsing alerts body from \"\" failed, because"), "{}", e.message);
+        assert!(
+            e.message.starts_with("parsing alerts body from \"\" failed, because"),
+            "{}",
+            e.message
+        );
         let e = parse_postable_alerts(br#"[{"labels":{"a":"b"}},{"annotations":{}}]"#).unwrap_err();
         assert_eq!(e, SwaggerError::required("1.labels", "body"));
         let e = parse_postable_alerts(br#"[{"labels":{"a":1}}]"#).unwrap_err();
         assert_eq!(e.code, 400);
-        let e = parse_postable_alerts(br#"[{"labels":{"a":"b"},"startsAt":"yesterday"}]"#).unwrap_err();
+        let e =
+            parse_postable_alerts(br#"[{"labels":{"a":"b"},"startsAt":"yesterday"}]"#).unwrap_err();
         assert_eq!(e.code, 400);
         assert_eq!(parse_postable_alerts(b"").unwrap_err().code, REQUIRED_FAIL_CODE);
     }
@@ -682,7 +775,10 @@ mod tests {
         assert_eq!(s.id, None);
 
         let no_comment = br#"{"matchers":[],"startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-02T00:00:00Z","createdBy":"me"}"#;
-        assert_eq!(parse_postable_silence(no_comment).unwrap_err(), SwaggerError::required("comment", "body"));
+        assert_eq!(
+            parse_postable_silence(no_comment).unwrap_err(),
+            SwaggerError::required("comment", "body")
+        );
         let empty_matchers = br#"{"matchers":[],"startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-02T00:00:00Z","createdBy":"me","comment":""}"#;
         assert_eq!(parse_postable_silence(empty_matchers).unwrap_err().code, MIN_ITEMS_FAIL_CODE);
         let no_is_regex = br#"{"matchers":[{"name":"a","value":"b"}],"startsAt":"2026-01-01T00:00:00Z","endsAt":"2026-01-02T00:00:00Z","createdBy":"me","comment":""}"#;

@@ -55,6 +55,32 @@ pub(crate) async fn v1_removed(uri: axum::http::Uri, method: Method) -> Response
     resp
 }
 
+/// `GET /`: upstream serves its web UI here; klaxon has none yet, so a page pointing at the API
+/// (relative links, so it works under any route prefix).
+pub(crate) async fn landing(
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Response {
+    // Under a prefix the page is served at `/prefix` (no slash): links must include it.
+    let base = match uri.path() {
+        p if p.ends_with('/') => String::new(),
+        p => format!("{}/", p.rsplit('/').next().unwrap_or_default()),
+    };
+    let body = format!(
+        "<!DOCTYPE html>\n<html><head><title>Alertmanager (klaxon)</title></head><body>\n\
+         <h1>Alertmanager (klaxon)</h1>\n<ul>\n\
+         <li><a href=\"{base}api/v2/alerts\">alerts</a></li>\n\
+         <li><a href=\"{base}api/v2/alerts/groups\">alert groups</a></li>\n\
+         <li><a href=\"{base}api/v2/silences\">silences</a></li>\n\
+         <li><a href=\"{base}api/v2/status\">status</a></li>\n\
+         <li><a href=\"{base}api/v2/swagger.json\">API description</a></li>\n\
+         <li><a href=\"{base}metrics\">metrics</a></li>\n</ul>\n</body></html>\n"
+    );
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    resp
+}
+
 /// `GET /api/v2/swagger.json`: the OpenAPI 2.0 description of the API.
 pub(crate) async fn swagger() -> Response {
     let mut resp = (StatusCode::OK, super::SWAGGER_JSON).into_response();

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use alertmanager::runtime::Alertmanager;
 use axum::Router;
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, OriginalUri, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -72,8 +72,9 @@ pub fn normalize_prefix(prefix: &str) -> String {
 #[derive(Clone)]
 pub(crate) struct Api {
     pub(crate) backend: Arc<dyn Backend>,
+    /// The route prefix ("" for `/`), cut from the `handler` label of the request metrics.
+    prefix: Arc<str>,
 }
-
 
 /// The router for a running Alertmanager with default web options and `route_prefix`.
 pub fn router(am: Arc<Alertmanager>, route_prefix: &str) -> Router {
@@ -83,8 +84,11 @@ pub fn router(am: Arc<Alertmanager>, route_prefix: &str) -> Router {
 
 /// The router for any [`Backend`] with explicit web options.
 pub fn router_with(backend: Arc<dyn Backend>, opts: &WebOptions) -> Router {
-    let api = Api { backend };
     let prefix = normalize_prefix(&opts.route_prefix);
+    let api = Api {
+        backend,
+        prefix: if prefix == "/" { Arc::from("") } else { Arc::from(prefix.as_str()) },
+    };
 
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -113,10 +117,15 @@ pub fn router_with(backend: Arc<dyn Backend>, opts: &WebOptions) -> Router {
     let inner = Router::new()
         .nest("/api/v2", v2)
         .nest("/api/v1", v1)
+        .route("/", get(misc::landing))
         .route("/-/healthy", get(misc::ok))
         .route("/-/ready", get(misc::ok))
         .route("/-/reload", post(misc::reload))
         .route("/metrics", get(misc::metrics))
+        .route_layer(middleware::from_fn_with_state(api.clone(), instrument))
+        // Upstream reads bodies without a limit; axum's default (2 MiB) would refuse large
+        // alert batches.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(api.clone());
 
     let app = if prefix == "/" {
@@ -125,13 +134,33 @@ pub fn router_with(backend: Arc<dyn Backend>, opts: &WebOptions) -> Router {
         let target = prefix.clone();
         Router::new()
             // Go's http.Redirect: 302 Found.
-            .route("/", get(move || async move { (StatusCode::FOUND, [(header::LOCATION, target)]) }))
+            .route(
+                "/",
+                get(move || async move { (StatusCode::FOUND, [(header::LOCATION, target)]) }),
+            )
             .nest(&prefix, inner)
     };
     let app = app.fallback(any(go_not_found));
 
     let limit = Limits::new(api.backend.clone(), opts);
     app.layer(middleware::from_fn_with_state(Arc::new(limit), limit_requests))
+}
+
+/// The largest request body accepted.
+const MAX_BODY_BYTES: usize = 256 << 20;
+
+/// `alertmanager_http_request_duration_seconds{handler,method,code}`: the handler is the
+/// route's path without the prefix.
+async fn instrument(State(api): State<Api>, req: Request, next: Next) -> Response {
+    let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let handler = path.as_deref().unwrap_or_default();
+    let handler = handler.strip_prefix(&*api.prefix).unwrap_or(handler).to_owned();
+    let method = req.method().as_str().to_ascii_lowercase();
+    let start = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    api.backend.observe_http(&handler, &method, resp.status().as_u16(), elapsed);
+    resp
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then drains open requests.
@@ -181,6 +210,25 @@ async fn go_not_found() -> Response {
     misc::text(StatusCode::NOT_FOUND, "404 page not found\n")
 }
 
+/// A GET slot; counted in `alertmanager_http_requests_in_flight` while held.
+struct InFlight {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    backend: Arc<dyn Backend>,
+}
+
+impl InFlight {
+    fn new(permit: tokio::sync::OwnedSemaphorePermit, backend: Arc<dyn Backend>) -> Self {
+        backend.http_in_flight(1);
+        InFlight { _permit: permit, backend }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.backend.http_in_flight(-1);
+    }
+}
+
 /// The GET concurrency limit and the request timeout, applied to every route as upstream does.
 struct Limits {
     backend: Arc<dyn Backend>,
@@ -208,7 +256,7 @@ impl Limits {
 async fn limit_requests(State(limits): State<Arc<Limits>>, req: Request, next: Next) -> Response {
     let _permit = if req.method() == Method::GET {
         match Arc::clone(&limits.get_slots).try_acquire_owned() {
-            Ok(p) => Some(p),
+            Ok(p) => Some(InFlight::new(p, limits.backend.clone())),
             Err(_) => {
                 limits.backend.count_concurrency_limit_exceeded();
                 return misc::text(

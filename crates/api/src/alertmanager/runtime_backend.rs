@@ -2,7 +2,9 @@
 
 use alertmanager::alert::{Alert, Time};
 use alertmanager::runtime::{Alertmanager, ReceiveError};
-use alertmanager::silence::{MatcherSpec, PostableSilence as SilenceRequest, Silence, SilenceError};
+use alertmanager::silence::{
+    MatcherSpec, PostableSilence as SilenceRequest, Silence, SilenceError,
+};
 use futures::future::BoxFuture;
 use model::labels::Labels;
 use model::matcher::MatcherParseMode;
@@ -92,7 +94,7 @@ impl Backend for Alertmanager {
             .into_iter()
             .map(|g| GroupView {
                 labels: g.labels,
-                route_labels: g.route.labels.clone(),
+                route_labels: g.route_labels,
                 receiver: g.route.receiver.clone(),
                 route_id: g.route.id.clone(),
                 group_key: g.group_key,
@@ -155,5 +157,13 @@ impl Backend for Alertmanager {
 
     fn count_concurrency_limit_exceeded(&self) {
         Alertmanager::count_concurrency_limit_exceeded(self);
+    }
+
+    fn observe_http(&self, handler: &str, method: &str, code: u16, seconds: f64) {
+        Alertmanager::observe_http_request(self, handler, method, code, seconds);
+    }
+
+    fn http_in_flight(&self, delta: i64) {
+        Alertmanager::http_get_in_flight(self, delta);
     }
 }

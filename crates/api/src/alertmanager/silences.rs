@@ -117,15 +117,15 @@ pub(crate) async fn get_silences(State(api): State<Api>, RawQuery(raw): RawQuery
 }
 
 /// Checks the `silenceID` path parameter as go-swagger's `uuid` format does.
-fn check_id(id: &str) -> Result<(), Response> {
+fn check_id(id: &str) -> Result<(), SwaggerError> {
     uuid::Uuid::parse_str(id)
         .map(|_| ())
-        .map_err(|_| SwaggerError::invalid_type("silenceID", "path", "uuid", id).into_response())
+        .map_err(|_| SwaggerError::invalid_type("silenceID", "path", "uuid", id))
 }
 
 pub(crate) async fn get_silence(State(api): State<Api>, Path(id): Path<String>) -> Response {
-    if let Err(resp) = check_id(&id) {
-        return resp;
+    if let Err(e) = check_id(&id) {
+        return e.into_response();
     }
     let Some(s) = api.backend.silence(&id) else { return empty(StatusCode::NOT_FOUND) };
     let state = silence_state(s.starts_at, s.ends_at, api.backend.now());
@@ -136,8 +136,8 @@ pub(crate) async fn get_silence(State(api): State<Api>, Path(id): Path<String>) 
 }
 
 pub(crate) async fn delete_silence(State(api): State<Api>, Path(id): Path<String>) -> Response {
-    if let Err(resp) = check_id(&id) {
-        return resp;
+    if let Err(e) = check_id(&id) {
+        return e.into_response();
     }
     match api.backend.expire_silence(&id) {
         Ok(()) => empty(StatusCode::OK),

@@ -14,11 +14,8 @@ use super::json::{
 pub(crate) async fn get_status(State(api): State<Api>) -> Response {
     let b = &api.backend;
     let cluster = b.cluster();
-    let mut peers: Vec<PeerJson> = cluster
-        .peers
-        .into_iter()
-        .map(|(name, address)| PeerJson { name, address })
-        .collect();
+    let mut peers: Vec<PeerJson> =
+        cluster.peers.into_iter().map(|(name, address)| PeerJson { name, address }).collect();
     peers.sort();
     let v = b.version();
     let status = StatusJson {

@@ -16,6 +16,8 @@
 //! Scenarios are plain async code: `clock.at(1.0).await; am.push(&clock, &[...]).await;`.
 
 #![allow(dead_code)] // Each test file uses a different subset.
+// Test support: a failed setup step is a failed test.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -101,7 +103,7 @@ pub struct TestAlert {
 
 /// `alert(&["alertname", "test", "lbl", "v1"])`: labels as name, value pairs.
 pub fn alert(kv: &[&str]) -> TestAlert {
-    assert!(kv.len() % 2 == 0, "odd label list");
+    assert!(kv.len().is_multiple_of(2), "odd label list");
     TestAlert {
         labels: kv.chunks(2).map(|c| (c[0].to_string(), c[1].to_string())).collect(),
         annotations: BTreeMap::new(),
@@ -536,15 +538,15 @@ impl Am {
             let mut lines = BufReader::new(stderr).lines();
             let mut sent = false;
             while let Ok(Some(line)) = lines.next_line().await {
-                if !sent && line.contains("Listening on") {
-                    if let Some(addr) = line
+                if !sent
+                    && line.contains("Listening on")
+                    && let Some(addr) = line
                         .split_whitespace()
                         .find_map(|w| w.strip_prefix("address="))
                         .map(|a| a.trim_matches('"').to_string())
-                    {
-                        let _ = tx.send(addr);
-                        sent = true;
-                    }
+                {
+                    let _ = tx.send(addr);
+                    sent = true;
                 }
                 let mut b = buf.lock();
                 b.push_str(&line);
@@ -564,10 +566,17 @@ impl Am {
         // Up when the status endpoint answers.
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(r) = self.client.get(self.url("/api/v2/status")).send().await {
-                if r.status().is_success() {
-                    break;
-                }
+            // As upstream's harness: up when the status answers and, with clustering on,
+            // names this node's cluster address.
+            if let Ok(r) = self.client.get(self.url("/api/v2/status")).send().await
+                && r.status().is_success()
+                && let Ok(status) = r.json::<Value>().await
+                && (status["cluster"]["status"] == "disabled"
+                    || status["cluster"]["peers"][0]["address"]
+                        .as_str()
+                        .is_some_and(|a| !a.is_empty()))
+            {
+                break;
             }
             if Instant::now() > deadline {
                 panic!("/api/v2/status never answered 200; stderr:\n{}", self.stderr_tail(80));
@@ -664,10 +673,10 @@ impl Am {
 
     /// Starts the server again with the same directory and flags (a new port).
     pub async fn restart(&mut self) {
-        if let Some(c) = self.child.as_mut() {
-            if c.try_wait().ok().flatten().is_none() {
-                panic!("restart while still running");
-            }
+        if let Some(c) = self.child.as_mut()
+            && c.try_wait().ok().flatten().is_none()
+        {
+            panic!("restart while still running");
         }
         self.child = None;
         self.stderr.lock().push_str("----- restart -----\n");

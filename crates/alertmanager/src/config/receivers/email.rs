@@ -20,35 +20,71 @@ pub struct EmailConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_resolved: Option<bool>,
     /// Recipients (a template; an address list after rendering).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub to: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub from: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub hello: String,
     /// `host:port`.
     #[serde(default, skip_serializing_if = "String::is_empty", deserialize_with = "host_port")]
     pub smarthost: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub auth_username: String,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub auth_password: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub auth_password_file: String,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub auth_secret: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub auth_secret_file: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub auth_identity: String,
     /// Header templates; names canonicalised (`subject` → `Subject`) by validation.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::string_map",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub headers: BTreeMap<String, String>,
     /// HTML body template (`None`: the default; empty: no HTML part).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
     /// Plain-text body template (empty: no text part).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_tls: Option<bool>,
@@ -68,7 +104,11 @@ pub struct ThreadingConfig {
     #[serde(default)]
     pub enabled: bool,
     /// `none` or `daily` (a new thread every day).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub thread_by_date: String,
 }
 

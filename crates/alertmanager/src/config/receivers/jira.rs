@@ -25,30 +25,62 @@ pub struct JiraConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_url: Option<String>,
     /// `auto` (default), `cloud` or `datacenter`: which search endpoint to use.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub api_type: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub project: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<JiraFieldConfig>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<JiraFieldConfig>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub labels: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub issue_type: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub reopen_transition: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub resolve_transition: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub wont_fix_resolution: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reopen_duration: Option<Duration>,
     /// Extra issue fields; string leaves are templates.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub fields: BTreeMap<String, serde_json::Value>,
 }
 
@@ -67,7 +99,7 @@ impl<'de> Deserialize<'de> for JiraFieldConfig {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Full {
-            #[serde(default)]
+            #[serde(default, deserialize_with = "crate::config::de::null_default")]
             template: String,
             #[serde(default)]
             enable_update: Option<bool>,

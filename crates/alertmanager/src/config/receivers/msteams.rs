@@ -26,13 +26,17 @@ pub struct MsTeamsConfig {
     pub http_config: Option<HttpClientConfig>,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub webhook_url: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub webhook_url_file: String,
-    #[serde(default = "d_title")]
+    #[serde(default = "d_title", deserialize_with = "crate::config::de::null_default")]
     pub title: String,
-    #[serde(default = "d_summary")]
+    #[serde(default = "d_summary", deserialize_with = "crate::config::de::null_default")]
     pub summary: String,
-    #[serde(default = "d_text")]
+    #[serde(default = "d_text", deserialize_with = "crate::config::de::null_default")]
     pub text: String,
 }
 

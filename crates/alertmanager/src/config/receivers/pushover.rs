@@ -24,11 +24,19 @@ pub struct PushoverConfig {
     pub http_config: Option<HttpClientConfig>,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub user_key: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub user_key_file: String,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub token: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub token_file: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -36,11 +44,23 @@ pub struct PushoverConfig {
     pub message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub url_title: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub device: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub sound: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,

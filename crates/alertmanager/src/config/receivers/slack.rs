@@ -41,53 +41,89 @@ pub struct SlackConfig {
     pub http_config: Option<HttpClientConfig>,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub api_url: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub api_url_file: String,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub app_token: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub app_token_file: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_url: Option<String>,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub channel: String,
-    #[serde(default = "d_username")]
+    #[serde(default = "d_username", deserialize_with = "crate::config::de::null_default")]
     pub username: String,
-    #[serde(default = "d_color")]
+    #[serde(default = "d_color", deserialize_with = "crate::config::de::null_default")]
     pub color: String,
-    #[serde(default = "d_title")]
+    #[serde(default = "d_title", deserialize_with = "crate::config::de::null_default")]
     pub title: String,
-    #[serde(default = "d_title_link")]
+    #[serde(default = "d_title_link", deserialize_with = "crate::config::de::null_default")]
     pub title_link: String,
-    #[serde(default = "d_pretext")]
+    #[serde(default = "d_pretext", deserialize_with = "crate::config::de::null_default")]
     pub pretext: String,
-    #[serde(default = "d_text")]
+    #[serde(default = "d_text", deserialize_with = "crate::config::de::null_default")]
     pub text: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub message_text: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub fields: Vec<SlackField>,
     #[serde(default)]
     pub short_fields: bool,
-    #[serde(default = "d_footer")]
+    #[serde(default = "d_footer", deserialize_with = "crate::config::de::null_default")]
     pub footer: String,
-    #[serde(default = "d_fallback")]
+    #[serde(default = "d_fallback", deserialize_with = "crate::config::de::null_default")]
     pub fallback: String,
-    #[serde(default = "d_callback_id")]
+    #[serde(default = "d_callback_id", deserialize_with = "crate::config::de::null_default")]
     pub callback_id: String,
-    #[serde(default = "d_icon_emoji")]
+    #[serde(default = "d_icon_emoji", deserialize_with = "crate::config::de::null_default")]
     pub icon_emoji: String,
-    #[serde(default = "d_icon_url")]
+    #[serde(default = "d_icon_url", deserialize_with = "crate::config::de::null_default")]
     pub icon_url: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub image_url: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub thumb_url: String,
     #[serde(default)]
     pub link_names: bool,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub mrkdwn_in: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub actions: Vec<SlackAction>,
     /// Edit the message sent for the group last time (`chat.update`) instead of posting anew.
     #[serde(default)]
@@ -107,9 +143,9 @@ impl Default for SlackConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlackField {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::config::de::null_default")]
     pub title: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::config::de::null_default")]
     pub value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short: Option<bool>,
@@ -119,17 +155,42 @@ pub struct SlackField {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlackAction {
-    #[serde(default, rename = "type", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        rename = "type",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub kind: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub text: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub url: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub style: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub name: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub value: String,
     #[serde(default, rename = "confirm", skip_serializing_if = "Option::is_none")]
     pub confirm: Option<SlackConfirm>,
@@ -139,13 +200,29 @@ pub struct SlackAction {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlackConfirm {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub text: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub title: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub ok_text: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub dismiss_text: String,
 }
 

@@ -21,22 +21,42 @@ pub struct SnsConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<HttpClientConfig>,
     /// The SNS endpoint (a template); empty: AWS's regional endpoint.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub api_url: String,
     #[serde(default)]
     pub sigv4: SigV4Config,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub topic_arn: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub phone_number: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub target_arn: String,
     /// `None`: the default template; empty: no subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::string_map",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub attributes: BTreeMap<String, String>,
     /// Upstream picks the AWS SDK's own HTTP client with this; we have one client either way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -48,21 +68,45 @@ pub struct SnsConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SigV4Config {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub region: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub access_key: String,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub secret_key: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub profile: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub role_arn: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub external_id: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub use_fips_sts_endpoint: bool,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub service_name: String,
 }
 

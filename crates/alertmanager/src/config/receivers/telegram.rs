@@ -23,12 +23,20 @@ pub struct TelegramConfig {
     pub api_url: Option<String>,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub bot_token: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub bot_token_file: String,
     /// `0`: unset.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub chat_id: i64,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub chat_id_file: String,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub message_thread_id: i64,

@@ -35,12 +35,16 @@ pub struct VictorOpsConfig {
     pub http_config: Option<HttpClientConfig>,
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub api_key: Secret,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::null_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub api_key_file: String,
     /// Falls back to `global.victorops_api_url`; always ends in `/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::config::de::null_default")]
     pub routing_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_type: Option<String>,
@@ -50,7 +54,11 @@ pub struct VictorOpsConfig {
     pub entity_display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitoring_tool: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::config::de::string_map",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub custom_fields: BTreeMap<String, String>,
 }
 

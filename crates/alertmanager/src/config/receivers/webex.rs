@@ -21,7 +21,7 @@ pub struct WebexConfig {
     pub api_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::config::de::null_default")]
     pub room_id: String,
 }
 

@@ -19,7 +19,7 @@ pub struct WebhookConfig {
     #[serde(default, skip_serializing_if = "Secret::is_empty")]
     pub url: Secret,
     /// A file holding the URL, read at every send.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::config::de::null_default")]
     pub url_file: String,
     /// At most this many alerts per message (0: all).
     #[serde(default)]

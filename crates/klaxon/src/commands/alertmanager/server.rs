@@ -98,6 +98,9 @@ async fn bind(addr: &str) -> Result<TcpListener> {
 }
 
 async fn serve(args: &AlertmanagerArgs) -> Result<()> {
+    // First of all: a SIGHUP's default action is to kill the process, and tools send one as
+    // soon as the server answers.
+    let signals = Signals::install()?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Starting Alertmanager");
     let features = flags::parse_features(&args.enable_feature)
         .context("error parsing the feature flag list")?;
@@ -163,7 +166,7 @@ async fn serve(args: &AlertmanagerArgs) -> Result<()> {
         }));
     }
 
-    wait_for_signals(&am).await?;
+    signals.wait(&am).await;
 
     let _ = stop_tx.send(true);
     let drained = tokio::time::timeout(HTTP_DRAIN, futures_all(servers)).await;
@@ -181,26 +184,40 @@ async fn futures_all(handles: Vec<tokio::task::JoinHandle<()>>) {
     }
 }
 
-/// Reloads on SIGHUP (a bad config is logged by the runtime and the old one keeps running);
-/// returns on SIGTERM or SIGINT.
-async fn wait_for_signals(am: &Arc<Alertmanager>) -> Result<()> {
-    let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
-    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
-    loop {
-        tokio::select! {
-            _ = hup.recv() => {
-                tracing::info!("Received SIGHUP, reloading configuration");
-                // The runtime logs the outcome.
-                let _ = am.reload().await;
-            }
-            _ = term.recv() => {
-                tracing::warn!("Received SIGTERM, exiting gracefully...");
-                return Ok(());
-            }
-            _ = int.recv() => {
-                tracing::warn!("Received SIGINT, exiting gracefully...");
-                return Ok(());
+/// The signals the server acts on, installed before anything else happens.
+struct Signals {
+    hup: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals> {
+        Ok(Signals {
+            hup: signal(SignalKind::hangup()).context("installing the SIGHUP handler")?,
+            term: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+            int: signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
+        })
+    }
+
+    /// Reloads on SIGHUP (a bad config is logged by the runtime and the old one keeps
+    /// running); returns on SIGTERM or SIGINT.
+    async fn wait(mut self, am: &Arc<Alertmanager>) {
+        loop {
+            tokio::select! {
+                _ = self.hup.recv() => {
+                    tracing::info!("Received SIGHUP, reloading configuration");
+                    // The runtime logs the outcome.
+                    let _ = am.reload().await;
+                }
+                _ = self.term.recv() => {
+                    tracing::warn!("Received SIGTERM, exiting gracefully...");
+                    return;
+                }
+                _ = self.int.recv() => {
+                    tracing::warn!("Received SIGINT, exiting gracefully...");
+                    return;
+                }
             }
         }
     }
