@@ -172,6 +172,11 @@ pub struct AlertmanagerArgs {
     /// `--rules.alert.resend-delay`).
     #[arg(long = "dispatch.start-delay", default_value = "0s")]
     pub dispatch_start_delay: GoDuration,
+    /// How long one notification (all retries of one flush to one integration) may take. 0
+    /// keeps upstream's deadline, max(group_interval, 10s), which cancels slow receivers on
+    /// routes with short group intervals. klaxon only; Alertmanager has no such flag.
+    #[arg(long = "dispatch.notify-timeout", default_value = "0s")]
+    pub dispatch_notify_timeout: GoDuration,
     /// Addresses to listen on for the web interface and API (repeatable; `:9093` = all
     /// interfaces, port 0 = any free port).
     #[arg(long = "web.listen-address", default_value = ":9093")]

@@ -405,3 +405,32 @@ async fn restart_keeps_silences_and_nflog() {
     clock.at(7.0).await;
     check_now(&clock, &am, &[("webhook", &wh, &co)]);
 }
+
+/// A receiver that needs 11 s to answer, on a route with a 1 s group_interval. Upstream's
+/// deadline (max(group_interval, 10s)) cancels that attempt and the next flush sends again;
+/// `--dispatch.notify-timeout 30s` lets the slow answer count, so it is sent once.
+async fn slow_receiver(notify_timeout: Option<&str>) -> usize {
+    let wh = Webhook::start().await;
+    wh.set_hook(|_, n| {
+        if n == 0 { HookAction::SleepThenDrop(Duration::from_secs(11)) } else { HookAction::Drop }
+    });
+    let config = webhook_config(
+        &wh.url,
+        "  group_by: [alertname]\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h",
+    );
+    let opts = match notify_timeout {
+        Some(t) => Opts::args(&["--dispatch.notify-timeout", t]),
+        None => Opts::default(),
+    };
+    let (am, clock) = start(config, opts, &[&wh]).await;
+    am.push(&clock, &[alert(&["alertname", "slow"])]).await;
+    clock.at(16.0).await;
+    wh.requests()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_timeout_is_its_own_setting() {
+    let (upstream, own) = tokio::join!(slow_receiver(None), slow_receiver(Some("30s")));
+    assert!(upstream >= 2, "upstream deadline should cancel and resend, got {upstream} request(s)");
+    assert_eq!(own, 1, "with --dispatch.notify-timeout 30s the slow answer should count");
+}

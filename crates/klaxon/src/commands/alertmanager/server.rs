@@ -71,6 +71,7 @@ fn options(args: &AlertmanagerArgs, f: &flags::Features) -> Result<Options> {
     o.dispatch_maintenance_interval =
         positive("dispatch.maintenance-interval", args.dispatch_maintenance_interval)?;
     o.dispatch_start_delay = args.dispatch_start_delay.to_std().unwrap_or_default();
+    o.notify_timeout = optional(args.dispatch_notify_timeout);
     o.per_alertname_limit = non_negative(args.alerts_per_alertname_limit);
     o.max_silences = non_negative(args.silences_max_silences);
     o.max_silence_size_bytes = non_negative(args.silences_max_silence_size_bytes);
