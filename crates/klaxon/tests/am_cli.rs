@@ -270,3 +270,166 @@ fn example_configs_pass_the_check() {
     // node-memory.yml's template file is found and renders.
     assert!(stdout.contains(" - 1 templates\n  SUCCESS"), "{stdout}");
 }
+
+/// Reads `child`'s stderr on a thread; returns the `Listening on` address and every line
+/// read until then (or panics after 20 s).
+fn listening_address(
+    child: &mut std::process::Child,
+) -> (String, std::sync::mpsc::Receiver<String>) {
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = String::new();
+    while Instant::now() < deadline {
+        let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) else { continue };
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("Listening on")
+            && let Some(a) = line.split_whitespace().find_map(|w| w.strip_prefix("address="))
+        {
+            return (a.trim_matches('"').to_string(), rx);
+        }
+    }
+    let _ = child.kill();
+    panic!("no `Listening on ... address=` line; stderr:\n{seen}");
+}
+
+/// A file of the shared test PKI (CA, server and client certificates and keys).
+fn tls_testdata(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../alertmanager/tests/testdata/tls")
+        .join(name)
+}
+
+/// bcrypt (cost 4) of "am-secret".
+const AM_SECRET_HASH: &str = "$2b$04$8IvKsyL4nbIZH0rGY.gqI.mLE6evr7t9LTmMqFFWA88AG4m46GJbq";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_config_serves_https_with_basic_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.yml"), GOOD).unwrap();
+    std::fs::create_dir(dir.path().join("tls")).unwrap();
+    for f in ["server.crt", "server.key"] {
+        std::fs::copy(tls_testdata(f), dir.path().join("tls").join(f)).unwrap();
+    }
+    // Relative paths: from the web config file's directory, not the working directory.
+    std::fs::write(
+        dir.path().join("web.yml"),
+        format!(
+            "tls_server_config:\n  cert_file: tls/server.crt\n  key_file: tls/server.key\n\
+             http_server_config:\n  headers:\n    X-Frame-Options: deny\n\
+             basic_auth_users:\n  admin: {AM_SECRET_HASH}\n"
+        ),
+    )
+    .unwrap();
+    let web = format!("--web.config.file={}", dir.path().join("web.yml").display());
+    let mut child = Command::new(binary())
+        .args(start_args(dir.path(), &[&web]))
+        .current_dir("/")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (addr, lines) = listening_address(&mut child);
+    let addr: std::net::SocketAddr = addr.parse().unwrap();
+    let tls_line = lines.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(tls_line.contains("TLS is enabled.") && tls_line.contains("http2=true"), "{tls_line}");
+
+    let ca =
+        reqwest::Certificate::from_pem(&std::fs::read(tls_testdata("ca.crt")).unwrap()).unwrap();
+    let client = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .resolve("localhost", addr)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let url = format!("https://localhost:{}/api/v2/status", addr.port());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        let r = client.get(&url).basic_auth("admin", Some("am-secret")).send().await;
+        if let Ok(r) = r
+            && r.status() == 200
+        {
+            assert_eq!(r.headers()["x-frame-options"], "deny");
+            break r.json::<serde_json::Value>().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "no 200 over https");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        status["config"]["original"].as_str().unwrap().contains("receiver: default"),
+        "{status}"
+    );
+
+    let r = client.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Basic");
+    let r = client.get(&url).basic_auth("admin", Some("nope")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    // No plain HTTP on that port.
+    let plain = reqwest::Client::new()
+        .get(format!("http://{addr}/api/v2/status"))
+        .basic_auth("admin", Some("am-secret"))
+        .send()
+        .await;
+    assert!(plain.is_err() || plain.unwrap().status() != 200);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn bad_web_config_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = dir.path().join("web.yml");
+    std::fs::write(&web, "tls_server_config:\n  cert_file: x.crt\n  kye_file: x.key\n").unwrap();
+    let (code, err) = failing_start(GOOD, &[&format!("--web.config.file={}", web.display())]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains(&format!("{}:3:3: unknown field `kye_file`", web.display())), "{err}");
+}
+
+/// Socket activation through systemd's own test tool, when the machine has it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn systemd_socket_activation_serves_the_passed_socket() {
+    if Command::new("systemd-socket-activate").arg("--version").output().is_err() {
+        eprintln!("systemd-socket-activate is not installed: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.yml"), GOOD).unwrap();
+    // A free port for the tool to listen on (it binds it itself).
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["-l".to_string(), listen.clone(), binary().to_string()];
+    args.extend(start_args(dir.path(), &["--web.systemd-socket"]));
+    let mut child = Command::new("systemd-socket-activate")
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = format!("http://{listen}/api/v2/status");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // The tool starts klaxon on the first connection, which waits in the socket's backlog.
+    loop {
+        if let Ok(r) =
+            reqwest::Client::new().get(&url).timeout(Duration::from_secs(15)).send().await
+            && r.status() == 200
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "nothing answered on the activated socket");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (addr, _) = listening_address(&mut child);
+    assert_eq!(addr, listen);
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,9 +1,11 @@
 //! `klaxon alertmanager`: wires the flags into [`alertmanager::runtime::Alertmanager`] and the
-//! API v2 router, serves every `--web.listen-address`, and turns signals into reloads (SIGHUP)
+//! API v2 router, serves every `--web.listen-address` (or the `--web.systemd-socket` sockets) with
+//! the `--web.config.file` TLS / basic auth, and turns signals into reloads (SIGHUP)
 //! and a graceful shutdown (SIGTERM, SIGINT: HTTP drained for up to 5 s, final snapshots
 //! written, exit 0).
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -113,21 +115,27 @@ async fn serve(args: &AlertmanagerArgs) -> Result<()> {
     {
         bail!("--auto-gomemlimit.ratio must be greater than 0 and less than or equal to 1.");
     }
-    if args.web_systemd_socket {
-        bail!("--web.systemd-socket is not supported by klaxon yet");
-    }
-    if !args.web_config_file.is_empty() {
-        // Serving plain HTTP where TLS or basic auth was asked for would be worse than failing.
-        bail!("--web.config.file (TLS, basic auth) is not supported by klaxon yet");
-    }
+    // Read before anything starts: a bad web config (or certificate) stops the start, as
+    // upstream, rather than leaving the API unprotected.
+    let web_config = if args.web_config_file.is_empty() {
+        api::web_config::Web::disabled()
+    } else {
+        api::web_config::Web::from_file(Path::new(&args.web_config_file))
+            .map_err(|e| anyhow!("{e}"))?
+    };
     let mut opts = options(args, &features)?;
     std::fs::create_dir_all(&args.storage_path).with_context(|| {
         format!("unable to create data directory {}", args.storage_path.display())
     })?;
 
     let mut listeners = Vec::new();
-    for addr in &args.web_listen_address {
-        listeners.push(bind(addr).await?);
+    if args.web_systemd_socket {
+        tracing::info!("Listening on systemd activated listeners instead of port listeners.");
+        listeners = api::web_config::systemd_listeners().context("systemd socket activation")?;
+    } else {
+        for addr in &args.web_listen_address {
+            listeners.push(bind(addr).await?);
+        }
     }
     let first: SocketAddr =
         listeners.first().ok_or_else(|| anyhow!("no --web.listen-address given"))?.local_addr()?;
@@ -154,14 +162,19 @@ async fn serve(args: &AlertmanagerArgs) -> Result<()> {
     for listener in listeners {
         let address = listener.local_addr()?;
         tracing::info!(address = %address, "Listening on");
-        tracing::info!(http2 = false, address = %address, "TLS is disabled.");
+        if web_config.tls_enabled() {
+            tracing::info!(http2 = web_config.http2(), address = %address, "TLS is enabled.");
+        } else {
+            tracing::info!(http2 = false, address = %address, "TLS is disabled.");
+        }
         let mut rx = stop_rx.clone();
         let shutdown = async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
         let router = router.clone();
+        let web_config = web_config.clone();
         servers.push(tokio::spawn(async move {
-            if let Err(e) = api::alertmanager::serve(listener, router, shutdown).await {
+            if let Err(e) = web_config.serve(listener, router, shutdown).await {
                 tracing::error!(address = %address, err = %e, "HTTP server failed");
             }
         }));
