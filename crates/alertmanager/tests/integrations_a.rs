@@ -6,26 +6,18 @@
 
 #[path = "common/mock_http.rs"]
 mod mock_http;
+#[path = "common/receivers.rs"]
+mod receivers;
 
 use alertmanager::config::global::GlobalConfig;
-use alertmanager::config::receivers::{IntegrationConfig, ValidateContext};
+use alertmanager::config::receivers::IntegrationConfig;
 use alertmanager::integrations::{FailureReason, Notifier, NotifyContext, NotifyError, Sent};
 use mock_http::fixtures::{USER_AGENT, context, env, firing, resolved};
 use mock_http::{MockResponse, MockServer, closed_port_url};
+use receivers::load;
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
-
-/// Parses a YAML config entry and validates it against `global` (defaults filled as the
-/// loader would).
-fn load<C: IntegrationConfig + serde::de::DeserializeOwned>(
-    yaml: &str,
-    global: &GlobalConfig,
-) -> Result<C, String> {
-    let mut c: C = serde_saphyr::from_str(yaml).map_err(|e| e.to_string())?;
-    c.validate(&ValidateContext { global, base_dir: Path::new("/etc/am") })?;
-    Ok(c)
-}
 
 fn global() -> GlobalConfig {
     GlobalConfig::default()
@@ -49,8 +41,7 @@ mod webhook {
     use alertmanager::integrations::webhook;
 
     fn notifier(yaml: &str) -> Arc<dyn Notifier> {
-        let c: WebhookConfig = load(yaml, &global()).unwrap();
-        webhook::build(&c, &env()).unwrap()
+        receivers::notifier::<WebhookConfig>(yaml, &global(), webhook::build)
     }
 
     #[tokio::test]
@@ -63,8 +54,7 @@ mod webhook {
         let r = mock.single();
         assert_eq!(r.method, "POST");
         assert_eq!(r.path, "/hook");
-        assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(r.header("user-agent"), Some(USER_AGENT));
+        assert_json_headers(&r);
         // Go's encoder: HTML characters escaped, newline at the end.
         assert!(r.text().contains(r#""instance":"a\u003cb\u003e\u0026c""#), "{}", r.text());
         assert!(r.text().ends_with("}\n"));
@@ -306,6 +296,12 @@ mod scenario {
     }
 }
 
+/// The headers every JSON integration sends.
+fn assert_json_headers(r: &mock_http::Recorded) {
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.header("user-agent"), Some(USER_AGENT));
+}
+
 /// Checks `retryable`/`reason` for a status answered by `mock`.
 async fn check_status(
     mock: &MockServer,
@@ -330,8 +326,7 @@ mod slack {
     use alertmanager::integrations::slack;
 
     fn notifier(yaml: &str, g: &GlobalConfig) -> Arc<dyn Notifier> {
-        let c: SlackConfig = load(yaml, g).unwrap();
-        slack::build(&c, &env()).unwrap()
+        receivers::notifier::<SlackConfig>(yaml, g, slack::build)
     }
 
     #[tokio::test]
@@ -343,8 +338,7 @@ mod slack {
         assert_eq!(sent.receiver_data, None);
         let r = mock.single();
         assert_eq!(r.path, "/services/T/B/X");
-        assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(r.header("user-agent"), Some(USER_AGENT));
+        assert_json_headers(&r);
         assert_eq!(r.header("authorization"), None);
         assert_eq!(
             r.json(),
@@ -572,8 +566,7 @@ mod pagerduty {
     use alertmanager::integrations::pagerduty;
 
     fn notifier(yaml: &str) -> Arc<dyn Notifier> {
-        let c: PagerDutyConfig = load(yaml, &global()).unwrap();
-        pagerduty::build(&c, &env()).unwrap()
+        receivers::notifier::<PagerDutyConfig>(yaml, &global(), pagerduty::build)
     }
 
     #[tokio::test]
@@ -589,8 +582,7 @@ mod pagerduty {
         send(&n, &cx, std::slice::from_ref(&a)).await.unwrap();
         let r = mock.single();
         assert_eq!(r.path, "/v2/enqueue");
-        assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(r.header("user-agent"), Some(USER_AGENT));
+        assert_json_headers(&r);
         assert_eq!(
             r.json(),
             json!({
@@ -773,8 +765,7 @@ mod opsgenie {
     use alertmanager::integrations::opsgenie;
 
     fn notifier(yaml: &str) -> Arc<dyn Notifier> {
-        let c: OpsGenieConfig = load(yaml, &global()).unwrap();
-        opsgenie::build(&c, &env()).unwrap()
+        receivers::notifier::<OpsGenieConfig>(yaml, &global(), opsgenie::build)
     }
 
     #[tokio::test]
@@ -802,8 +793,7 @@ entity: e
         assert_eq!(r.method, "POST");
         assert_eq!(r.path, "/v2/alerts");
         assert_eq!(r.header("authorization"), Some("GenieKey gk"));
-        assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(r.header("user-agent"), Some(USER_AGENT));
+        assert_json_headers(&r);
         assert_eq!(
             r.json(),
             json!({
@@ -911,8 +901,7 @@ mod discord {
     use alertmanager::integrations::discord;
 
     fn notifier(yaml: &str) -> Arc<dyn Notifier> {
-        let c: DiscordConfig = load(yaml, &global()).unwrap();
-        discord::build(&c, &env()).unwrap()
+        receivers::notifier::<DiscordConfig>(yaml, &global(), discord::build)
     }
 
     #[tokio::test]
@@ -924,8 +913,7 @@ mod discord {
         ));
         send(&n, &cx(), &[alert()]).await.unwrap();
         let r = mock.single();
-        assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(r.header("user-agent"), Some(USER_AGENT));
+        assert_json_headers(&r);
         assert_eq!(
             r.json(),
             json!({
@@ -989,8 +977,7 @@ mod msteams {
         let n = msteams::build(&c, &env()).unwrap();
         send(&n, &cx(), &[alert()]).await.unwrap();
         let r = mock.single();
-        assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(r.header("user-agent"), Some(USER_AGENT));
+        assert_json_headers(&r);
         assert_eq!(
             r.json(),
             json!({
@@ -1091,8 +1078,7 @@ mod mattermost {
     use alertmanager::integrations::mattermost;
 
     fn notifier(yaml: &str, g: &GlobalConfig) -> Arc<dyn Notifier> {
-        let c: MattermostConfig = load(yaml, g).unwrap();
-        mattermost::build(&c, &env()).unwrap()
+        receivers::notifier::<MattermostConfig>(yaml, g, mattermost::build)
     }
 
     #[tokio::test]
@@ -1109,8 +1095,7 @@ mod mattermost {
         send(&n, &cx(), &[alert()]).await.unwrap();
         let r = mock.single();
         assert_eq!(r.path, "/hooks/abc");
-        assert_eq!(r.header("content-type"), Some("application/json"));
-        assert_eq!(r.header("user-agent"), Some(USER_AGENT));
+        assert_json_headers(&r);
         assert_eq!(
             r.json(),
             json!({

@@ -8,17 +8,20 @@
 mod mock_http;
 #[path = "common/mock_smtp.rs"]
 mod mock_smtp;
+#[path = "common/receivers.rs"]
+mod receivers;
 
 use alertmanager::alert::Alert;
 use alertmanager::config::global::GlobalConfig;
 use alertmanager::config::receivers::{
     EmailConfig, IncidentIoConfig, IntegrationConfig, JiraConfig, PushoverConfig, RocketChatConfig,
-    SnsConfig, TelegramConfig, ValidateContext, VictorOpsConfig, WeChatConfig, WebexConfig,
+    SnsConfig, TelegramConfig, VictorOpsConfig, WeChatConfig, WebexConfig,
 };
 use alertmanager::integrations::{self, FailureReason, Notifier, NotifyContext, NotifyError};
 use mock_http::fixtures::{context, env, firing, resolved};
 use mock_http::{MockResponse, MockServer};
 use mock_smtp::{SmtpMock, SmtpOptions};
+use receivers::load;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -26,16 +29,16 @@ use std::sync::Arc;
 
 // ---------------------------------------------------------------- helpers
 
-fn validate<T: serde::de::DeserializeOwned + IntegrationConfig>(
-    yaml: &str,
-    global: &GlobalConfig,
-) -> Result<T, String> {
-    let mut c: T = serde_saphyr::from_str(yaml).map_err(|e| e.to_string())?;
-    c.validate(&ValidateContext { global, base_dir: Path::new("/etc/am") }).map(|_| c)
+fn cfg<T: serde::de::DeserializeOwned + IntegrationConfig>(yaml: &str) -> T {
+    load(yaml, &GlobalConfig::defaults()).unwrap()
 }
 
-fn cfg<T: serde::de::DeserializeOwned + IntegrationConfig>(yaml: &str) -> T {
-    validate(yaml, &GlobalConfig::defaults()).unwrap()
+/// The notifier for a valid entry, with the global defaults.
+fn built<T: serde::de::DeserializeOwned + IntegrationConfig>(
+    yaml: &str,
+    build: receivers::Build<T>,
+) -> Arc<dyn Notifier> {
+    receivers::notifier(yaml, &GlobalConfig::defaults(), build)
 }
 
 fn alerts() -> Vec<Alert> {
@@ -137,8 +140,7 @@ impl Mail {
 
 fn email(yaml: &str, mock: &SmtpMock) -> Arc<dyn Notifier> {
     let yaml = format!("smarthost: '{}'\nfrom: am@example.com\n{yaml}", mock.smarthost());
-    let c: EmailConfig = cfg(&yaml);
-    integrations::email::build(&c, &env()).unwrap()
+    built::<EmailConfig>(&yaml, integrations::email::build)
 }
 
 #[tokio::test]
@@ -357,8 +359,10 @@ async fn email_connection_refused_is_retryable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let c: EmailConfig = cfg(&format!("to: a@b.c\nfrom: x@y.z\nsmarthost: '{addr}'"));
-    let n = integrations::email::build(&c, &env()).unwrap();
+    let n = built::<EmailConfig>(
+        &format!("to: a@b.c\nfrom: x@y.z\nsmarthost: '{addr}'"),
+        integrations::email::build,
+    );
     let e = notify(&n, &cx(), &alerts()).await.unwrap_err();
     assert!(e.retryable);
     assert!(e.message.starts_with("establish connection to server: "), "{}", e.message);
@@ -367,19 +371,19 @@ async fn email_connection_refused_is_retryable() {
 #[test]
 fn email_global_fallbacks() {
     let mut g = GlobalConfig::defaults();
-    assert_eq!(validate::<EmailConfig>("to: a@b", &g).unwrap_err(), "no global SMTP smarthost set");
+    assert_eq!(load::<EmailConfig>("to: a@b", &g).unwrap_err(), "no global SMTP smarthost set");
     g.smtp_smarthost = Some("mail.example:587".into());
-    assert_eq!(validate::<EmailConfig>("to: a@b", &g).unwrap_err(), "no global SMTP from set");
+    assert_eq!(load::<EmailConfig>("to: a@b", &g).unwrap_err(), "no global SMTP from set");
     g.smtp_from = Some("am@example".into());
     g.smtp_auth_username = Some("u".into());
-    let c = validate::<EmailConfig>("to: a@b\nauth_password: p", &g).unwrap();
+    let c = load::<EmailConfig>("to: a@b\nauth_password: p", &g).unwrap();
     assert_eq!(
         (c.smarthost.as_str(), c.from.as_str(), c.auth_username.as_str()),
         ("mail.example:587", "am@example", "u")
     );
     assert_eq!(c.require_tls, Some(true));
     assert_eq!(
-        validate::<EmailConfig>("from: x@y", &g).unwrap_err(),
+        load::<EmailConfig>("from: x@y", &g).unwrap_err(),
         "missing to address in email config"
     );
 }
@@ -583,11 +587,13 @@ async fn sns_without_region_fails_retryably() {
 // ---------------------------------------------------------------- jira
 
 fn jira(yaml: &str, mock: &MockServer) -> Arc<dyn Notifier> {
-    let c: JiraConfig = cfg(&format!(
-        "api_url: '{}'\nproject: OPS\nissue_type: Bug\nlabels: ['{{{{ .CommonLabels.severity }}}}']\n{yaml}",
-        mock.url("/rest/api/2")
-    ));
-    integrations::jira::build(&c, &env()).unwrap()
+    built::<JiraConfig>(
+        &format!(
+            "api_url: '{}'\nproject: OPS\nissue_type: Bug\nlabels: ['{{{{ .CommonLabels.severity }}}}']\n{yaml}",
+            mock.url("/rest/api/2")
+        ),
+        integrations::jira::build,
+    )
 }
 
 #[tokio::test]
@@ -671,12 +677,14 @@ async fn jira_updates_and_resolves_an_existing_issue() {
 async fn jira_resolved_without_issue_sends_nothing_and_cloud_search_path() {
     let mock = MockServer::start().await;
     mock.set_default(MockResponse::json(200, json!({"issues": []})));
-    let c: JiraConfig = cfg(&format!(
-        "api_url: '{}'\napi_type: cloud\nproject: OPS\nissue_type: Bug\nwont_fix_resolution: \"Won't Fix\"\n\
+    let n = built::<JiraConfig>(
+        &format!(
+            "api_url: '{}'\napi_type: cloud\nproject: OPS\nissue_type: Bug\nwont_fix_resolution: \"Won't Fix\"\n\
          reopen_transition: Reopen\nreopen_duration: 2h",
-        mock.url("/rest/api/2")
-    ));
-    let n = integrations::jira::build(&c, &env()).unwrap();
+            mock.url("/rest/api/2")
+        ),
+        integrations::jira::build,
+    );
     notify(&n, &cx(), &[resolved(&[("alertname", "HighCPU")], &[])]).await.unwrap();
     let r = mock.single();
     assert_eq!(r.path, "/rest/api/3/search/jql");
@@ -729,12 +737,14 @@ async fn telegram_send_message_payload() {
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("token");
     std::fs::write(&token, "123:ABC\n").unwrap();
-    let c: TelegramConfig = cfg(&format!(
-        "api_url: '{}'\nbot_token_file: '{}'\nchat_id: -100\nmessage_thread_id: 7\ndisable_notifications: true",
-        mock.url(""),
-        token.display()
-    ));
-    let n = integrations::telegram::build(&c, &env()).unwrap();
+    let n = built::<TelegramConfig>(
+        &format!(
+            "api_url: '{}'\nbot_token_file: '{}'\nchat_id: -100\nmessage_thread_id: 7\ndisable_notifications: true",
+            mock.url(""),
+            token.display()
+        ),
+        integrations::telegram::build,
+    );
     let (cx, alerts) = (cx(), alerts());
     notify(&n, &cx, &alerts).await.unwrap();
     let r = mock.single();
@@ -755,11 +765,13 @@ async fn telegram_send_message_payload() {
 #[tokio::test]
 async fn telegram_errors_are_retryable_with_reason() {
     let mock = MockServer::start().await;
-    let c: TelegramConfig = cfg(&format!(
-        "api_url: '{}'\nbot_token: t\nchat_id: 1\nparse_mode: ''\nmessage: 'hi'",
-        mock.url("")
-    ));
-    let n = integrations::telegram::build(&c, &env()).unwrap();
+    let n = built::<TelegramConfig>(
+        &format!(
+            "api_url: '{}'\nbot_token: t\nchat_id: 1\nparse_mode: ''\nmessage: 'hi'",
+            mock.url("")
+        ),
+        integrations::telegram::build,
+    );
     mock.enqueue(MockResponse::json(
         400,
         json!({"ok": false, "error_code": 400, "description": "Bad Request: chat not found"}),
@@ -829,12 +841,14 @@ async fn pushover_query_parameters() {
 #[tokio::test]
 async fn victorops_payload_and_url() {
     let mock = MockServer::start().await;
-    let c: VictorOpsConfig = cfg(&format!(
-        "api_url: '{}'\napi_key: KEY\nrouting_key: 'team-{{{{ .CommonLabels.severity }}}}'\nmessage_type: BOGUS\n\
+    let n = built::<VictorOpsConfig>(
+        &format!(
+            "api_url: '{}'\napi_key: KEY\nrouting_key: 'team-{{{{ .CommonLabels.severity }}}}'\nmessage_type: BOGUS\n\
          custom_fields: {{runbook: 'http://rb/{{{{ .GroupLabels.alertname }}}}'}}",
-        mock.url("/integrations/generic/20131114/alert")
-    ));
-    let n = integrations::victorops::build(&c, &env()).unwrap();
+            mock.url("/integrations/generic/20131114/alert")
+        ),
+        integrations::victorops::build,
+    );
     let (cx, alerts) = (cx(), alerts());
     notify(&n, &cx, &alerts).await.unwrap();
     let r = mock.single();
@@ -860,11 +874,13 @@ async fn victorops_payload_and_url() {
 #[tokio::test]
 async fn webex_payload_with_authorization() {
     let mock = MockServer::start().await;
-    let c: WebexConfig = cfg(&format!(
-        "api_url: '{}'\nroom_id: 'room-{{{{ .GroupLabels.alertname }}}}'\nhttp_config: {{authorization: {{credentials: wtok}}}}",
-        mock.url("/v1/messages")
-    ));
-    let n = integrations::webex::build(&c, &env()).unwrap();
+    let n = built::<WebexConfig>(
+        &format!(
+            "api_url: '{}'\nroom_id: 'room-{{{{ .GroupLabels.alertname }}}}'\nhttp_config: {{authorization: {{credentials: wtok}}}}",
+            mock.url("/v1/messages")
+        ),
+        integrations::webex::build,
+    );
     let (cx, alerts) = (cx(), alerts());
     notify(&n, &cx, &alerts).await.unwrap();
     let r = mock.single();
@@ -890,11 +906,13 @@ async fn wechat_token_then_message_and_token_expiry() {
         "/cgi-bin/message/send",
         MockResponse::json(200, json!({"errcode": 0, "errmsg": "ok"})),
     );
-    let c: WeChatConfig = cfg(&format!(
-        "api_url: '{}'\napi_secret: SEC\ncorp_id: CORP\nto_user: '@all'\nagent_id: '1000002'\nmessage_type: markdown",
-        mock.url("/cgi-bin")
-    ));
-    let n = integrations::wechat::build(&c, &env()).unwrap();
+    let n = built::<WeChatConfig>(
+        &format!(
+            "api_url: '{}'\napi_secret: SEC\ncorp_id: CORP\nto_user: '@all'\nagent_id: '1000002'\nmessage_type: markdown",
+            mock.url("/cgi-bin")
+        ),
+        integrations::wechat::build,
+    );
     let (cx, alerts) = (cx(), alerts());
     notify(&n, &cx, &alerts).await.unwrap();
     notify(&n, &cx, &alerts).await.unwrap();
@@ -951,13 +969,15 @@ async fn wechat_token_then_message_and_token_expiry() {
 async fn rocketchat_payload_headers_and_errors() {
     let mock = MockServer::start().await;
     mock.set_default(MockResponse::json(200, json!({"success": true})));
-    let c: RocketChatConfig = cfg(&format!(
-        "api_url: '{}'\ntoken: TOK\ntoken_id: UID\nchannel: '#ops'\nshort_fields: true\n\
+    let n = built::<RocketChatConfig>(
+        &format!(
+            "api_url: '{}'\ntoken: TOK\ntoken_id: UID\nchannel: '#ops'\nshort_fields: true\n\
          fields: [{{title: sev, value: '{{{{ .CommonLabels.severity }}}}'}}, {{title: t2, value: v2, short: false}}]\n\
          actions: [{{text: Open, url: 'http://x/{{{{ .GroupLabels.alertname }}}}'}}]",
-        mock.url("/base")
-    ));
-    let n = integrations::rocketchat::build(&c, &env()).unwrap();
+            mock.url("/base")
+        ),
+        integrations::rocketchat::build,
+    );
     let (cx, alerts) = (cx(), alerts());
     notify(&n, &cx, &alerts).await.unwrap();
     let r = mock.single();
@@ -1000,11 +1020,10 @@ async fn rocketchat_payload_headers_and_errors() {
 #[tokio::test]
 async fn incidentio_payload_token_and_classification() {
     let mock = MockServer::start().await;
-    let c: IncidentIoConfig = cfg(&format!(
-        "url: '{}'\nalert_source_token: SRC\nmax_alerts: 1",
-        mock.url("/v2/alert_events")
-    ));
-    let n = integrations::incidentio::build(&c, &env()).unwrap();
+    let n = built::<IncidentIoConfig>(
+        &format!("url: '{}'\nalert_source_token: SRC\nmax_alerts: 1", mock.url("/v2/alert_events")),
+        integrations::incidentio::build,
+    );
     let cx = cx();
     let mut alerts = alerts();
     alerts.push(firing(&[("alertname", "HighCPU"), ("instance", "web-2")], &[]));
@@ -1043,7 +1062,7 @@ fn config_validation_errors() {
     let g = GlobalConfig::defaults();
     macro_rules! err {
         ($t:ty, $yaml:expr) => {
-            validate::<$t>($yaml, &g).unwrap_err()
+            load::<$t>($yaml, &g).unwrap_err()
         };
     }
     let cases: Vec<(String, &str)> = vec![
@@ -1156,31 +1175,30 @@ fn global_fallbacks_and_defaults() {
     g.rocketchat_token_id = Some(alertmanager::config::secret::Secret::new("rid"));
     g.jira_api_url = Some("https://x.atlassian.net/rest/api/2".into());
 
-    let t: TelegramConfig = validate("chat_id: 5", &g).unwrap();
+    let t: TelegramConfig = load("chat_id: 5", &g).unwrap();
     assert_eq!(
         (t.bot_token.expose(), t.api_url.as_deref()),
         ("gt", Some("https://api.telegram.org"))
     );
     assert_eq!(t.parse_mode.as_deref(), Some("HTML"));
     assert!(t.send_resolved());
-    let v: VictorOpsConfig = validate("routing_key: r\napi_url: http://vo/x", &g).unwrap();
+    let v: VictorOpsConfig = load("routing_key: r\napi_url: http://vo/x", &g).unwrap();
     assert_eq!((v.api_key.expose(), v.api_url.as_deref()), ("vk", Some("http://vo/x/")));
-    let w: WeChatConfig = validate("{}", &g).unwrap();
+    let w: WeChatConfig = load("{}", &g).unwrap();
     assert_eq!(w.api_url.as_deref(), Some("https://qyapi.weixin.qq.com/cgi-bin/"));
     assert_eq!((w.corp_id.as_str(), w.message_type.as_str()), ("corp", "text"));
     assert!(!w.send_resolved());
-    let r: RocketChatConfig = validate("{}", &g).unwrap();
+    let r: RocketChatConfig = load("{}", &g).unwrap();
     assert_eq!(r.api_url.as_deref(), Some("https://open.rocket.chat/"));
     assert!(!r.send_resolved());
-    let j: JiraConfig =
-        validate("project: P\nissue_type: B\nsummary: 'S {{ .Status }}'", &g).unwrap();
+    let j: JiraConfig = load("project: P\nissue_type: B\nsummary: 'S {{ .Status }}'", &g).unwrap();
     assert_eq!(j.api_url.as_deref(), Some("https://x.atlassian.net/rest/api/2"));
     assert_eq!(j.summary.unwrap().template, "S {{ .Status }}");
-    let p: PushoverConfig = validate("user_key: u\ntoken: t", &g).unwrap();
+    let p: PushoverConfig = load("user_key: u\ntoken: t", &g).unwrap();
     assert_eq!(p.retry.unwrap().as_nanos(), 60_000_000_000);
-    let we: WebexConfig = validate("room_id: r\nhttp_config: {bearer_token: b}", &g).unwrap();
+    let we: WebexConfig = load("room_id: r\nhttp_config: {bearer_token: b}", &g).unwrap();
     assert_eq!(we.api_url.as_deref(), Some("https://webexapis.com/v1/messages"));
-    let i: IncidentIoConfig = validate("url: http://x", &g).unwrap();
+    let i: IncidentIoConfig = load("url: http://x", &g).unwrap();
     assert!(i.http_config.is_some() && i.send_resolved());
 }
 

@@ -491,6 +491,12 @@ pub fn check_webhook_url(url: &Secret, file: &str) -> Result<(), String> {
     if !url.is_empty() && !file.is_empty() {
         return Err("at most one of webhook_url & webhook_url_file must be configured".into());
     }
+    check_secret_url(url)
+}
+
+/// A URL kept as a secret: checked when set, unless it is the `<secret>` mask of a printed
+/// config read back.
+pub fn check_secret_url(url: &Secret) -> Result<(), String> {
     if !url.is_empty() && url.expose() != super::secret::SECRET_MASK {
         check_url(url.expose())?;
     }

@@ -295,45 +295,14 @@ fn apply_tls(
     if let Some(cfg) = tls::server_name_config(tls, enable_http2)? {
         return Ok(b.tls_backend_preconfigured(cfg));
     }
-    let ca = if !tls.ca.is_empty() {
-        Some(tls.ca.as_bytes().to_vec())
-    } else if !tls.ca_file.is_empty() {
-        Some(std::fs::read(&tls.ca_file).map_err(|e| {
-            format!("unable to read CA cert: unable to read file {}: {e}", tls.ca_file)
-        })?)
-    } else {
-        None
-    };
-    if let Some(pem) = ca {
+    if let Some(pem) = super::tls::ca_pem(tls)? {
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .ok()
             .filter(|c| !c.is_empty())
             .ok_or_else(|| "unable to use specified CA cert".to_string())?;
         b = b.tls_certs_only(certs);
     }
-    let cert = if !tls.cert.is_empty() {
-        Some(tls.cert.as_bytes().to_vec())
-    } else if !tls.cert_file.is_empty() {
-        Some(std::fs::read(&tls.cert_file).map_err(|e| {
-            format!(
-                "unable to read specified client cert: unable to read file {}: {e}",
-                tls.cert_file
-            )
-        })?)
-    } else {
-        None
-    };
-    if let Some(mut pem) = cert {
-        let key = if tls.key_file.is_empty() {
-            tls.key.expose().as_bytes().to_vec()
-        } else {
-            std::fs::read(&tls.key_file).map_err(|e| {
-                format!(
-                    "unable to read specified client key: unable to read file {}: {e}",
-                    tls.key_file
-                )
-            })?
-        };
+    if let Some((mut pem, key)) = super::tls::client_pem(tls)? {
         pem.push(b'\n');
         pem.extend_from_slice(&key);
         let id = reqwest::Identity::from_pem(&pem)

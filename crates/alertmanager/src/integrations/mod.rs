@@ -14,6 +14,7 @@ use std::sync::Arc;
 use template::alertmanager::Templates;
 
 pub mod http;
+pub mod tls;
 
 pub mod discord;
 pub mod email;

@@ -15,11 +15,7 @@ use tokio_rustls::rustls::{
 
 use super::config::{ClientAuth, Pem, TlsServerConfig, TlsVersion};
 use super::sans;
-
-/// The ALPN protocols offered: HTTP/2 only when `http_server_config.http2` is on.
-fn alpn(http2: bool) -> Vec<Vec<u8>> {
-    if http2 { vec![b"h2".to_vec(), b"http/1.1".to_vec()] } else { vec![b"http/1.1".to_vec()] }
-}
+use alertmanager::integrations::tls::{SignatureCheck, alpn};
 
 /// Reads a PEM source (`what` names the field in errors).
 fn read(pem: &Pem, what: &str) -> Result<Vec<u8>, String> {
@@ -133,7 +129,7 @@ fn client_verifier(
         ClientAuth::RequestClientCert | ClientAuth::RequireAnyClientCert => {
             Arc::new(AnyClientCert {
                 mandatory: t.client_auth == ClientAuth::RequireAnyClientCert,
-                provider: provider.clone(),
+                signatures: SignatureCheck(provider.clone()),
             })
         }
         ClientAuth::VerifyClientCertIfGiven | ClientAuth::RequireAndVerifyClientCert => {
@@ -169,7 +165,7 @@ fn client_verifier(
 #[derive(Debug)]
 struct AnyClientCert {
     mandatory: bool,
-    provider: Arc<CryptoProvider>,
+    signatures: SignatureCheck,
 }
 
 impl ClientCertVerifier for AnyClientCert {
@@ -196,12 +192,7 @@ impl ClientCertVerifier for AnyClientCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls12(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -210,16 +201,11 @@ impl ClientCertVerifier for AnyClientCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        self.signatures.tls13(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        self.signatures.schemes()
     }
 }
 

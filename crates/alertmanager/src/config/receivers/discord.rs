@@ -1,15 +1,14 @@
 //! `discord_configs`.
 
+use super::common::{check_webhook, default_from_empty_mapping, default_tmpl};
 use super::{IntegrationConfig, ValidateContext};
-use crate::config::http::{HttpClientConfig, check_webhook_url, inherit, join_dir};
+use crate::config::http::HttpClientConfig;
 use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
 
-fn d_title() -> String {
-    r#"{{ template "discord.default.title" . }}"#.into()
-}
-fn d_message() -> String {
-    r#"{{ template "discord.default.message" . }}"#.into()
+default_tmpl! {
+    d_title => "discord.default.title",
+    d_message => "discord.default.message",
 }
 
 /// One `discord_configs` entry.
@@ -53,19 +52,13 @@ pub struct DiscordConfig {
     pub avatar_url: String,
 }
 
-impl Default for DiscordConfig {
-    fn default() -> Self {
-        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
-    }
-}
+default_from_empty_mapping!(DiscordConfig);
 
 impl IntegrationConfig for DiscordConfig {
     const NAME: &'static str = "discord";
 
     fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
-        check_webhook_url(&self.webhook_url, &self.webhook_url_file)?;
-        join_dir(cx.base_dir, &mut self.webhook_url_file);
-        inherit(&mut self.http_config, cx.global.http_config.as_ref(), cx.base_dir)
+        check_webhook(&self.webhook_url, &mut self.webhook_url_file, &mut self.http_config, cx)
     }
 
     fn send_resolved(&self) -> bool {

@@ -1,8 +1,9 @@
 //! `incidentio_configs`: incident.io's Alertmanager alert source (a webhook-style payload).
 
+use super::common::{inherit_optional, one_of};
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::global::{check_url, join_path};
-use crate::config::http::HttpClientConfig;
+use crate::config::http::{HttpClientConfig, at_most_one};
 use crate::config::secret::Secret;
 use model::duration::GoDuration;
 use serde::{Deserialize, Serialize};
@@ -44,18 +45,13 @@ impl IntegrationConfig for IncidentIoConfig {
     const NAME: &'static str = "incidentio";
 
     fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
-        if self.url.is_none() && self.url_file.is_empty() {
-            return Err("one of url or url_file must be configured".into());
-        }
-        if self.url.is_some() && !self.url_file.is_empty() {
-            return Err("at most one of url & url_file must be configured".into());
-        }
-        if !self.alert_source_token.is_empty() && !self.alert_source_token_file.is_empty() {
-            return Err(
-                "at most one of alert_source_token & alert_source_token_file must be configured"
-                    .into(),
-            );
-        }
+        one_of(self.url.is_some(), &self.url_file, "url")?;
+        at_most_one(self.url.is_some(), &self.url_file, "url")?;
+        at_most_one(
+            !self.alert_source_token.is_empty(),
+            &self.alert_source_token_file,
+            "alert_source_token",
+        )?;
         let has_token =
             !self.alert_source_token.is_empty() || !self.alert_source_token_file.is_empty();
         if let Some(h) = &self.http_config {
@@ -74,12 +70,7 @@ impl IntegrationConfig for IncidentIoConfig {
         }
         self.url_file = join_path(cx.base_dir, &self.url_file);
         self.alert_source_token_file = join_path(cx.base_dir, &self.alert_source_token_file);
-        if self.http_config.is_none() {
-            self.http_config = cx.global.http_config.clone();
-        }
-        if let Some(h) = &mut self.http_config {
-            h.validate(cx.base_dir)?;
-        }
+        inherit_optional(&mut self.http_config, cx.global.http_config.as_ref(), cx.base_dir)?;
         Ok(())
     }
 

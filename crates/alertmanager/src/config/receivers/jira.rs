@@ -1,5 +1,6 @@
 //! `jira_configs`: one Jira issue per alert group, created, updated, reopened and resolved.
 
+use super::common::inherit_optional;
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::global::check_url;
 use crate::config::http::HttpClientConfig;
@@ -155,12 +156,7 @@ impl IntegrationConfig for JiraConfig {
             check_url(u, false)?;
         }
         let g = cx.global;
-        if self.http_config.is_none() {
-            self.http_config = g.http_config.clone();
-        }
-        if let Some(h) = &mut self.http_config {
-            h.validate(cx.base_dir)?;
-        }
+        inherit_optional(&mut self.http_config, g.http_config.as_ref(), cx.base_dir)?;
         if self.api_url.is_none() {
             self.api_url = g.jira_api_url.clone();
         }

@@ -1,15 +1,12 @@
 //! `mattermost_configs` (incoming webhooks).
 
+use super::common::{
+    AttachmentField, check_fields, default_from_empty_mapping, default_tmpl, secret_or_global,
+};
 use super::{IntegrationConfig, ValidateContext};
-use crate::config::http::{HttpClientConfig, at_most_one, check_url, inherit, join_dir};
-use crate::config::secret::{SECRET_MASK, Secret};
+use crate::config::http::{HttpClientConfig, at_most_one, check_secret_url, inherit, join_dir};
+use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
-
-macro_rules! default_tmpl {
-    ($($f:ident => $name:literal),* $(,)?) => {
-        $(fn $f() -> String { concat!("{{ template \"", $name, "\" . }}").to_string() })*
-    };
-}
 
 default_tmpl! {
     d_username => "mattermost.default.username",
@@ -170,24 +167,7 @@ pub struct MattermostProps {
 }
 
 /// An attachment field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MattermostField {
-    #[serde(
-        default,
-        deserialize_with = "crate::config::de::null_default",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub title: String,
-    #[serde(
-        default,
-        deserialize_with = "crate::config::de::null_default",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub value: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub short: Option<bool>,
-}
+pub type MattermostField = AttachmentField;
 
 /// An explicitly configured attachment.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -279,43 +259,26 @@ pub struct MattermostAttachment {
     pub image_url: String,
 }
 
-impl Default for MattermostConfig {
-    fn default() -> Self {
-        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
-    }
-}
-
-fn check_fields(fields: &[MattermostField]) -> Result<(), String> {
-    for f in fields {
-        if f.title.is_empty() {
-            return Err("missing title in Mattermost field configuration".into());
-        }
-        if f.value.is_empty() {
-            return Err("missing value in Mattermost field configuration".into());
-        }
-    }
-    Ok(())
-}
+default_from_empty_mapping!(MattermostConfig);
 
 impl IntegrationConfig for MattermostConfig {
     const NAME: &'static str = "mattermost";
 
     fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
-        check_fields(&self.fields)?;
+        check_fields(&self.fields, "Mattermost")?;
         for a in &self.attachments {
-            check_fields(&a.fields)?;
+            check_fields(&a.fields, "Mattermost")?;
         }
         at_most_one(!self.webhook_url.is_empty(), &self.webhook_url_file, "webhook_url")?;
-        if !self.webhook_url.is_empty() && self.webhook_url.expose() != SECRET_MASK {
-            check_url(self.webhook_url.expose())?;
-        }
+        check_secret_url(&self.webhook_url)?;
         let g = cx.global;
-        if self.webhook_url.is_empty() && self.webhook_url_file.is_empty() {
-            self.webhook_url = g.mattermost_webhook_url.clone().unwrap_or_default();
-            self.webhook_url_file = g.mattermost_webhook_url_file.clone().unwrap_or_default();
-            if self.webhook_url.is_empty() && self.webhook_url_file.is_empty() {
-                return Err("missing webhook_url or webhook_url_file on mattermost_config".into());
-            }
+        if !secret_or_global(
+            &mut self.webhook_url,
+            &mut self.webhook_url_file,
+            g.mattermost_webhook_url.as_ref(),
+            g.mattermost_webhook_url_file.as_ref(),
+        ) {
+            return Err("missing webhook_url or webhook_url_file on mattermost_config".into());
         }
         join_dir(cx.base_dir, &mut self.webhook_url_file);
         inherit(&mut self.http_config, g.http_config.as_ref(), cx.base_dir)

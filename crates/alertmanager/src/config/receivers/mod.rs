@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+pub mod common;
 pub mod discord;
 pub mod email;
 pub mod incidentio;

@@ -1,18 +1,15 @@
 //! `msteams_configs` (Office 365 connector cards).
 
+use super::common::{check_webhook, default_from_empty_mapping, default_tmpl};
 use super::{IntegrationConfig, ValidateContext};
-use crate::config::http::{HttpClientConfig, check_webhook_url, inherit, join_dir};
+use crate::config::http::HttpClientConfig;
 use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
 
-fn d_title() -> String {
-    r#"{{ template "msteams.default.title" . }}"#.into()
-}
-fn d_summary() -> String {
-    r#"{{ template "msteams.default.summary" . }}"#.into()
-}
-fn d_text() -> String {
-    r#"{{ template "msteams.default.text" . }}"#.into()
+default_tmpl! {
+    d_title => "msteams.default.title",
+    d_summary => "msteams.default.summary",
+    d_text => "msteams.default.text",
 }
 
 /// One `msteams_configs` entry.
@@ -40,19 +37,13 @@ pub struct MsTeamsConfig {
     pub text: String,
 }
 
-impl Default for MsTeamsConfig {
-    fn default() -> Self {
-        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
-    }
-}
+default_from_empty_mapping!(MsTeamsConfig);
 
 impl IntegrationConfig for MsTeamsConfig {
     const NAME: &'static str = "msteams";
 
     fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
-        check_webhook_url(&self.webhook_url, &self.webhook_url_file)?;
-        join_dir(cx.base_dir, &mut self.webhook_url_file);
-        inherit(&mut self.http_config, cx.global.http_config.as_ref(), cx.base_dir)
+        check_webhook(&self.webhook_url, &mut self.webhook_url_file, &mut self.http_config, cx)
     }
 
     fn send_resolved(&self) -> bool {

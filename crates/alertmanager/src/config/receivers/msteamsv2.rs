@@ -1,15 +1,14 @@
 //! `msteamsv2_configs` (adaptive cards through Power Automate workflows).
 
+use super::common::{check_webhook, default_from_empty_mapping, default_tmpl};
 use super::{IntegrationConfig, ValidateContext};
-use crate::config::http::{HttpClientConfig, check_webhook_url, inherit, join_dir};
+use crate::config::http::HttpClientConfig;
 use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
 
-fn d_title() -> String {
-    r#"{{ template "msteamsv2.default.title" . }}"#.into()
-}
-fn d_text() -> String {
-    r#"{{ template "msteamsv2.default.text" . }}"#.into()
+default_tmpl! {
+    d_title => "msteamsv2.default.title",
+    d_text => "msteamsv2.default.text",
 }
 
 /// One `msteams_configs` entry.
@@ -35,25 +34,19 @@ pub struct MsTeamsV2Config {
     pub text: String,
 }
 
-impl Default for MsTeamsV2Config {
-    fn default() -> Self {
-        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
-    }
-}
+default_from_empty_mapping!(MsTeamsV2Config);
 
 impl IntegrationConfig for MsTeamsV2Config {
     const NAME: &'static str = "msteamsv2";
 
     fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
-        check_webhook_url(&self.webhook_url, &self.webhook_url_file)?;
-        join_dir(cx.base_dir, &mut self.webhook_url_file);
         // A partial local http_config inherits only the global proxy_url (upstream's rule).
         if let (Some(local), Some(global)) = (&mut self.http_config, cx.global.http_config.as_ref())
             && local.proxy_url.is_empty()
         {
             local.proxy_url = global.proxy_url.clone();
         }
-        inherit(&mut self.http_config, cx.global.http_config.as_ref(), cx.base_dir)
+        check_webhook(&self.webhook_url, &mut self.webhook_url_file, &mut self.http_config, cx)
     }
 
     fn send_resolved(&self) -> bool {

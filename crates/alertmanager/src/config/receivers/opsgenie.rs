@@ -1,5 +1,6 @@
 //! `opsgenie_configs`.
 
+use super::common::{default_from_empty_mapping, default_tmpl, secret_or_global};
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::http::{HttpClientConfig, at_most_one, check_url, inherit, join_dir};
 use crate::config::secret::Secret;
@@ -9,14 +10,10 @@ use std::collections::BTreeMap;
 /// `global.opsgenie_api_url`'s default.
 pub const DEFAULT_API_URL: &str = "https://api.opsgenie.com/";
 
-fn d_message() -> String {
-    r#"{{ template "opsgenie.default.message" . }}"#.into()
-}
-fn d_description() -> String {
-    r#"{{ template "opsgenie.default.description" . }}"#.into()
-}
-fn d_source() -> String {
-    r#"{{ template "opsgenie.default.source" . }}"#.into()
+default_tmpl! {
+    d_message => "opsgenie.default.message",
+    d_description => "opsgenie.default.description",
+    d_source => "opsgenie.default.source",
 }
 
 /// One `opsgenie_configs` entry.
@@ -125,11 +122,7 @@ pub struct OpsGenieResponder {
     pub kind: String,
 }
 
-impl Default for OpsGenieConfig {
-    fn default() -> Self {
-        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
-    }
-}
+default_from_empty_mapping!(OpsGenieConfig);
 
 const VALID_TYPES: &str = "^(team|teams|user|escalation|schedule)$";
 
@@ -178,11 +171,12 @@ impl IntegrationConfig for OpsGenieConfig {
             url = u.to_string();
         }
         self.api_url = Some(url);
-        if self.api_key.is_empty() && self.api_key_file.is_empty() {
-            self.api_key = g.opsgenie_api_key.clone().unwrap_or_default();
-            self.api_key_file = g.opsgenie_api_key_file.clone().unwrap_or_default();
-        }
-        if self.api_key.is_empty() && self.api_key_file.is_empty() {
+        if !secret_or_global(
+            &mut self.api_key,
+            &mut self.api_key_file,
+            g.opsgenie_api_key.as_ref(),
+            g.opsgenie_api_key_file.as_ref(),
+        ) {
             return Err("no global OpsGenie API Key set either inline or in a file".into());
         }
         join_dir(cx.base_dir, &mut self.api_key_file);

@@ -1,5 +1,6 @@
 //! `pagerduty_configs`: Events API v2 (`routing_key`) or the legacy v1 API (`service_key`).
 
+use super::common::default_from_empty_mapping;
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::http::{HttpClientConfig, at_most_one, check_url, inherit, join_dir};
 use crate::config::secret::Secret;
@@ -149,11 +150,7 @@ pub struct PagerDutyImage {
     pub href: String,
 }
 
-impl Default for PagerDutyConfig {
-    fn default() -> Self {
-        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
-    }
-}
+default_from_empty_mapping!(PagerDutyConfig);
 
 impl PagerDutyConfig {
     /// Whether this entry uses the legacy v1 API.

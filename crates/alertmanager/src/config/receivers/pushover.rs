@@ -1,8 +1,9 @@
 //! `pushover_configs`.
 
+use super::common::{inherit_optional, one_of};
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::global::join_path;
-use crate::config::http::HttpClientConfig;
+use crate::config::http::{HttpClientConfig, at_most_one};
 use crate::config::secret::Secret;
 use model::duration::GoDuration;
 use serde::{Deserialize, Serialize};
@@ -82,18 +83,10 @@ impl IntegrationConfig for PushoverConfig {
     const NAME: &'static str = "pushover";
 
     fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
-        if self.user_key.is_empty() && self.user_key_file.is_empty() {
-            return Err("one of user_key or user_key_file must be configured".into());
-        }
-        if !self.user_key.is_empty() && !self.user_key_file.is_empty() {
-            return Err("at most one of user_key & user_key_file must be configured".into());
-        }
-        if self.token.is_empty() && self.token_file.is_empty() {
-            return Err("one of token or token_file must be configured".into());
-        }
-        if !self.token.is_empty() && !self.token_file.is_empty() {
-            return Err("at most one of token & token_file must be configured".into());
-        }
+        one_of(!self.user_key.is_empty(), &self.user_key_file, "user_key")?;
+        at_most_one(!self.user_key.is_empty(), &self.user_key_file, "user_key")?;
+        one_of(!self.token.is_empty(), &self.token_file, "token")?;
+        at_most_one(!self.token.is_empty(), &self.token_file, "token")?;
         if self.html && self.monospace {
             return Err("at most one of monospace & html must be configured".into());
         }
@@ -105,12 +98,7 @@ impl IntegrationConfig for PushoverConfig {
         self.expire.get_or_insert(GoDuration::from_secs(3600));
         self.user_key_file = join_path(cx.base_dir, &self.user_key_file);
         self.token_file = join_path(cx.base_dir, &self.token_file);
-        if self.http_config.is_none() {
-            self.http_config = cx.global.http_config.clone();
-        }
-        if let Some(h) = &mut self.http_config {
-            h.validate(cx.base_dir)?;
-        }
+        inherit_optional(&mut self.http_config, cx.global.http_config.as_ref(), cx.base_dir)?;
         Ok(())
     }
 

@@ -1,8 +1,9 @@
 //! `rocketchat_configs`: `chat.postMessage` of the Rocket.Chat REST API.
 
+use super::common::inherit_optional;
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::global::{check_url, join_path};
-use crate::config::http::HttpClientConfig;
+use crate::config::http::{HttpClientConfig, at_most_one};
 use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
 
@@ -167,12 +168,8 @@ impl IntegrationConfig for RocketChatConfig {
     const NAME: &'static str = "rocketchat";
 
     fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
-        if self.token.is_some() && !self.token_file.is_empty() {
-            return Err("at most one of token & token_file must be configured".into());
-        }
-        if self.token_id.is_some() && !self.token_id_file.is_empty() {
-            return Err("at most one of token_id & token_id_file must be configured".into());
-        }
+        at_most_one(self.token.is_some(), &self.token_file, "token")?;
+        at_most_one(self.token_id.is_some(), &self.token_id_file, "token_id")?;
         if let Some(u) = &self.api_url {
             check_url(u, false)?;
         }
@@ -186,12 +183,7 @@ impl IntegrationConfig for RocketChatConfig {
         self.token_id_file = join_path(cx.base_dir, &self.token_id_file);
 
         let g = cx.global;
-        if self.http_config.is_none() {
-            self.http_config = g.http_config.clone();
-        }
-        if let Some(h) = &mut self.http_config {
-            h.validate(cx.base_dir)?;
-        }
+        inherit_optional(&mut self.http_config, g.http_config.as_ref(), cx.base_dir)?;
         if self.api_url.is_none() {
             self.api_url = g.rocketchat_api_url.clone();
         }

@@ -1,20 +1,19 @@
 //! `slack_configs`: incoming webhooks (`api_url`) or a bot token (`app_token`, sent to
 //! `app_url`, by default `chat.postMessage`).
 
+use super::common::{
+    AttachmentField, check_fields, default_from_empty_mapping, default_tmpl, secret_or_global,
+};
 use super::{IntegrationConfig, ValidateContext};
-use crate::config::http::{Authorization, HttpClientConfig, at_most_one, check_url, join_dir};
-use crate::config::secret::{SECRET_MASK, Secret};
+use crate::config::http::{
+    Authorization, HttpClientConfig, at_most_one, check_secret_url, check_url, join_dir,
+};
+use crate::config::secret::Secret;
 use model::duration::GoDuration;
 use serde::{Deserialize, Serialize};
 
 /// Slack's `chat.postMessage`, the default `app_url`.
 pub const DEFAULT_APP_URL: &str = "https://slack.com/api/chat.postMessage";
-
-macro_rules! default_tmpl {
-    ($($f:ident => $name:literal),* $(,)?) => {
-        $(fn $f() -> String { concat!("{{ template \"", $name, "\" . }}").to_string() })*
-    };
-}
 
 default_tmpl! {
     d_color => "slack.default.color",
@@ -132,24 +131,11 @@ pub struct SlackConfig {
     pub timeout: GoDuration,
 }
 
-impl Default for SlackConfig {
-    fn default() -> Self {
-        // The same defaults as an empty YAML mapping.
-        serde_json::from_str("{}").unwrap_or_else(|_| unreachable!("every field has a default"))
-    }
-}
+default_from_empty_mapping!(SlackConfig);
 
-/// An attachment field.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SlackField {
-    #[serde(default, deserialize_with = "crate::config::de::null_default")]
-    pub title: String,
-    #[serde(default, deserialize_with = "crate::config::de::null_default")]
-    pub value: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub short: Option<bool>,
-}
+/// An attachment field (validation rejects an empty title or value, so skipping empty ones
+/// when printing changes nothing).
+pub type SlackField = AttachmentField;
 
 /// An attachment action (button).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -237,14 +223,7 @@ impl IntegrationConfig for SlackConfig {
     const NAME: &'static str = "slack";
 
     fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
-        for f in &self.fields {
-            if f.title.is_empty() {
-                return Err("missing title in Slack field configuration".into());
-            }
-            if f.value.is_empty() {
-                return Err("missing value in Slack field configuration".into());
-            }
-        }
+        check_fields(&self.fields, "Slack")?;
         for a in &mut self.actions {
             if a.kind.is_empty() {
                 return Err("missing type in Slack action configuration".into());
@@ -272,9 +251,7 @@ impl IntegrationConfig for SlackConfig {
                     .into(),
             );
         }
-        if !self.api_url.is_empty() && self.api_url.expose() != SECRET_MASK {
-            check_url(self.api_url.expose())?;
-        }
+        check_secret_url(&self.api_url)?;
         if let Some(u) = &self.app_url {
             check_url(u)?;
         }
@@ -291,11 +268,12 @@ impl IntegrationConfig for SlackConfig {
             self.app_token = g.slack_app_token.clone().unwrap_or_default();
             self.app_token_file = g.slack_app_token_file.clone().unwrap_or_default();
         }
-        if self.api_url.is_empty() && self.api_url_file.is_empty() {
-            self.api_url = g.slack_api_url.clone().unwrap_or_default();
-            self.api_url_file = g.slack_api_url_file.clone().unwrap_or_default();
-        }
-        let has_url = !self.api_url.is_empty() || !self.api_url_file.is_empty();
+        let has_url = secret_or_global(
+            &mut self.api_url,
+            &mut self.api_url_file,
+            g.slack_api_url.as_ref(),
+            g.slack_api_url_file.as_ref(),
+        );
         if !has_url && !self.token_mode() {
             return Err("no Slack API URL nor App token set either inline or in a file".into());
         }

@@ -1,5 +1,6 @@
 //! `sns_configs`: AWS SNS `Publish`, signed with SigV4.
 
+use super::common::inherit_optional;
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::http::HttpClientConfig;
 use crate::config::secret::Secret;
@@ -142,12 +143,7 @@ impl IntegrationConfig for SnsConfig {
         if self.message.is_none() {
             self.message = Some(DEFAULT_MESSAGE.into());
         }
-        if self.http_config.is_none() {
-            self.http_config = cx.global.http_config.clone();
-        }
-        if let Some(h) = &mut self.http_config {
-            h.validate(cx.base_dir)?;
-        }
+        inherit_optional(&mut self.http_config, cx.global.http_config.as_ref(), cx.base_dir)?;
         Ok(())
     }
 

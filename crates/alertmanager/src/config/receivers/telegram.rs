@@ -1,8 +1,9 @@
 //! `telegram_configs`: the Bot API's `sendMessage`.
 
+use super::common::{inherit_optional, secret_or_global};
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::global::{check_url, join_path};
-use crate::config::http::HttpClientConfig;
+use crate::config::http::{HttpClientConfig, at_most_one};
 use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
 
@@ -57,9 +58,7 @@ impl IntegrationConfig for TelegramConfig {
     const NAME: &'static str = "telegram";
 
     fn validate(&mut self, cx: &ValidateContext<'_>) -> Result<(), String> {
-        if !self.bot_token.is_empty() && !self.bot_token_file.is_empty() {
-            return Err("at most one of bot_token & bot_token_file must be configured".into());
-        }
+        at_most_one(!self.bot_token.is_empty(), &self.bot_token_file, "bot_token")?;
         if self.chat_id == 0 && self.chat_id_file.is_empty() {
             return Err("missing chat_id or chat_id_file on telegram_config".into());
         }
@@ -81,23 +80,17 @@ impl IntegrationConfig for TelegramConfig {
         self.chat_id_file = join_path(cx.base_dir, &self.chat_id_file);
 
         let g = cx.global;
-        if self.http_config.is_none() {
-            self.http_config = g.http_config.clone();
-        }
-        if let Some(h) = &mut self.http_config {
-            h.validate(cx.base_dir)?;
-        }
+        inherit_optional(&mut self.http_config, g.http_config.as_ref(), cx.base_dir)?;
         if self.api_url.is_none() {
             self.api_url = g.telegram_api_url.clone();
         }
-        if self.bot_token.is_empty() && self.bot_token_file.is_empty() {
-            let token = g.telegram_bot_token.clone().unwrap_or_default();
-            let file = g.telegram_bot_token_file.clone().unwrap_or_default();
-            if token.is_empty() && file.is_empty() {
-                return Err("missing bot_token or bot_token_file on telegram_config".into());
-            }
-            self.bot_token = token;
-            self.bot_token_file = file;
+        if !secret_or_global(
+            &mut self.bot_token,
+            &mut self.bot_token_file,
+            g.telegram_bot_token.as_ref(),
+            g.telegram_bot_token_file.as_ref(),
+        ) {
+            return Err("missing bot_token or bot_token_file on telegram_config".into());
         }
         Ok(())
     }

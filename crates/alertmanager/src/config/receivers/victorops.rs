@@ -1,8 +1,9 @@
 //! `victorops_configs` (Splunk On-Call's REST endpoint).
 
+use super::common::inherit_optional;
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::global::{check_url, join_path, with_trailing_slash};
-use crate::config::http::HttpClientConfig;
+use crate::config::http::{HttpClientConfig, at_most_one};
 use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -69,9 +70,7 @@ impl IntegrationConfig for VictorOpsConfig {
         if self.routing_key.is_empty() {
             return Err("missing Routing key in VictorOps config".into());
         }
-        if !self.api_key.is_empty() && !self.api_key_file.is_empty() {
-            return Err("at most one of api_key & api_key_file must be configured".into());
-        }
+        at_most_one(!self.api_key.is_empty(), &self.api_key_file, "api_key")?;
         for f in RESERVED {
             if self.custom_fields.contains_key(f) {
                 return Err(format!(
@@ -89,12 +88,7 @@ impl IntegrationConfig for VictorOpsConfig {
         self.api_key_file = join_path(cx.base_dir, &self.api_key_file);
 
         let g = cx.global;
-        if self.http_config.is_none() {
-            self.http_config = g.http_config.clone();
-        }
-        if let Some(h) = &mut self.http_config {
-            h.validate(cx.base_dir)?;
-        }
+        inherit_optional(&mut self.http_config, g.http_config.as_ref(), cx.base_dir)?;
         if self.api_url.is_none() {
             self.api_url = g.victorops_api_url.clone();
         }

@@ -1,8 +1,9 @@
 //! `wechat_configs`: WeChat Work (企业微信) application messages.
 
+use super::common::{inherit_optional, secret_or_global};
 use super::{IntegrationConfig, ValidateContext};
 use crate::config::global::{check_url, join_path, with_trailing_slash};
-use crate::config::http::HttpClientConfig;
+use crate::config::http::{HttpClientConfig, at_most_one};
 use crate::config::secret::Secret;
 use serde::{Deserialize, Serialize};
 
@@ -70,9 +71,7 @@ impl IntegrationConfig for WeChatConfig {
                 self.message_type
             ));
         }
-        if !self.api_secret.is_empty() && !self.api_secret_file.is_empty() {
-            return Err("at most one of api_secret & api_secret_file must be configured".into());
-        }
+        at_most_one(!self.api_secret.is_empty(), &self.api_secret_file, "api_secret")?;
         if let Some(u) = &self.api_url {
             check_url(u, false)?;
         }
@@ -84,12 +83,7 @@ impl IntegrationConfig for WeChatConfig {
         self.api_secret_file = join_path(cx.base_dir, &self.api_secret_file);
 
         let g = cx.global;
-        if self.http_config.is_none() {
-            self.http_config = g.http_config.clone();
-        }
-        if let Some(h) = &mut self.http_config {
-            h.validate(cx.base_dir)?;
-        }
+        inherit_optional(&mut self.http_config, g.http_config.as_ref(), cx.base_dir)?;
         if self.api_url.is_none() {
             self.api_url = g.wechat_api_url.clone();
         }
@@ -98,14 +92,13 @@ impl IntegrationConfig for WeChatConfig {
         };
         let u = with_trailing_slash(u);
         self.api_url = Some(u);
-        if self.api_secret.is_empty() && self.api_secret_file.is_empty() {
-            let secret = g.wechat_api_secret.clone().unwrap_or_default();
-            let file = g.wechat_api_secret_file.clone().unwrap_or_default();
-            if secret.is_empty() && file.is_empty() {
-                return Err("no global Wechat Api Secret set either inline or in a file".into());
-            }
-            self.api_secret = secret;
-            self.api_secret_file = file;
+        if !secret_or_global(
+            &mut self.api_secret,
+            &mut self.api_secret_file,
+            g.wechat_api_secret.as_ref(),
+            g.wechat_api_secret_file.as_ref(),
+        ) {
+            return Err("no global Wechat Api Secret set either inline or in a file".into());
         }
         if self.corp_id.is_empty() {
             self.corp_id = g.wechat_api_corp_id.clone().unwrap_or_default();

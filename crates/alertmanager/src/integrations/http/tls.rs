@@ -3,12 +3,13 @@
 //! built here, with a verifier that checks the chain as usual but the name given in the
 //! config.
 
-use crate::config::http::{TlsConfig, TlsVersion};
+use crate::config::http::TlsConfig;
+use crate::integrations::tls::{alpn, ca_pem, client_identity, protocol_versions};
 use rustls::DigitallySignedStruct;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use std::sync::Arc;
 
 /// Where Linux distributions keep the system CA bundle (Go reads the same files).
@@ -45,16 +46,7 @@ pub fn server_name_config(
     let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| format!("unable to use specified CA cert: {e}"))?;
-    let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
-    let allowed = |v: TlsVersion| {
-        tls.min_version.is_none_or(|m| v >= m) && tls.max_version.is_none_or(|m| v <= m)
-    };
-    if allowed(TlsVersion::Tls12) {
-        versions.push(&rustls::version::TLS12);
-    }
-    if allowed(TlsVersion::Tls13) {
-        versions.push(&rustls::version::TLS13);
-    }
+    let versions = protocol_versions(tls);
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&versions)
         .map_err(|e| format!("invalid TLS versions: {e}"))?
@@ -66,62 +58,24 @@ pub fn server_name_config(
             .map_err(|e| format!("unable to use specified client cert & key: {e}"))?,
         None => builder.with_no_client_auth(),
     };
-    cfg.alpn_protocols = if enable_http2 {
-        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
-    } else {
-        vec![b"http/1.1".to_vec()]
-    };
+    cfg.alpn_protocols = alpn(enable_http2);
     Ok(Some(cfg))
 }
 
 fn ca_certs(tls: &TlsConfig) -> Result<Vec<CertificateDer<'static>>, String> {
-    let pem = if !tls.ca.is_empty() {
-        tls.ca.as_bytes().to_vec()
-    } else if !tls.ca_file.is_empty() {
-        std::fs::read(&tls.ca_file).map_err(|e| {
-            format!("unable to read CA cert: unable to read file {}: {e}", tls.ca_file)
-        })?
-    } else {
-        let path = std::env::var("SSL_CERT_FILE")
-            .ok()
-            .into_iter()
-            .chain(SYSTEM_CA_FILES.iter().map(|s| s.to_string()))
-            .find(|p| std::path::Path::new(p).is_file())
-            .ok_or_else(|| "no system CA certificates found".to_string())?;
-        std::fs::read(&path).map_err(|e| format!("unable to read {path}: {e}"))?
+    let pem = match ca_pem(tls)? {
+        Some(pem) => pem,
+        None => {
+            let path = std::env::var("SSL_CERT_FILE")
+                .ok()
+                .into_iter()
+                .chain(SYSTEM_CA_FILES.iter().map(|s| s.to_string()))
+                .find(|p| std::path::Path::new(p).is_file())
+                .ok_or_else(|| "no system CA certificates found".to_string())?;
+            std::fs::read(&path).map_err(|e| format!("unable to read {path}: {e}"))?
+        }
     };
     Ok(CertificateDer::pem_slice_iter(&pem).filter_map(Result::ok).collect())
-}
-
-type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
-
-fn client_identity(tls: &TlsConfig) -> Result<Option<Identity>, String> {
-    let cert = if !tls.cert.is_empty() {
-        tls.cert.as_bytes().to_vec()
-    } else if !tls.cert_file.is_empty() {
-        std::fs::read(&tls.cert_file).map_err(|e| {
-            format!(
-                "unable to read specified client cert: unable to read file {}: {e}",
-                tls.cert_file
-            )
-        })?
-    } else {
-        return Ok(None);
-    };
-    let key = if tls.key_file.is_empty() {
-        tls.key.expose().as_bytes().to_vec()
-    } else {
-        std::fs::read(&tls.key_file).map_err(|e| {
-            format!(
-                "unable to read specified client key: unable to read file {}: {e}",
-                tls.key_file
-            )
-        })?
-    };
-    let certs: Vec<_> = CertificateDer::pem_slice_iter(&cert).filter_map(Result::ok).collect();
-    let key = PrivateKeyDer::from_pem_slice(&key)
-        .map_err(|_| "unable to use specified client cert & key".to_string())?;
-    Ok(Some((certs, key)))
 }
 
 /// Verifies the chain as webpki does, for the configured name instead of the URL's host.
