@@ -116,7 +116,7 @@ fn bench(c: &mut Criterion) {
                     let clock: SharedClock = Arc::new(SystemClock);
                     let metrics = Arc::new(Metrics::default());
                     let p = pipeline(Arc::new(Count::default()), metrics.clone(), clock.clone());
-                    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Alert>();
                     let d = Dispatcher::start(
                         route(Duration::from_secs(3600)),
                         rx,
@@ -148,7 +148,7 @@ fn bench(c: &mut Criterion) {
                     let metrics = Arc::new(Metrics::default());
                     let counter = Arc::new(Count::default());
                     let p = pipeline(counter.clone(), metrics.clone(), clock.clone());
-                    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Alert>();
                     let start = Instant::now();
                     let d = Dispatcher::start(
                         route(Duration::ZERO),
@@ -180,7 +180,7 @@ fn bench(c: &mut Criterion) {
                     let metrics = Arc::new(Metrics::default());
                     let counter = Arc::new(Count::default());
                     let p = pipeline(counter.clone(), metrics.clone(), clock.clone());
-                    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Alert>();
                     let start = Instant::now();
                     let d = Dispatcher::start(
                         route(Duration::ZERO),

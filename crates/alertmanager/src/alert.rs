@@ -75,6 +75,35 @@ impl Alert {
     }
 }
 
+/// Hashes keys that are already well-mixed numbers (fingerprints, group ids) with one
+/// multiply per word, instead of SipHash: the maps keyed by fingerprint are hit several times
+/// per ingested alert. Not for keys an attacker picks to collide (strings).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NumHasher(u64);
+
+impl std::hash::Hasher for NumHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        // FxHash's step; the final fold gives the table's low index bits the high bits' mix.
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+/// A `HashMap` keyed by fingerprints or ids (see [`NumHasher`]).
+pub type NumMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<NumHasher>>;
+/// A `HashSet` of fingerprints or ids (see [`NumHasher`]).
+pub type NumSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<NumHasher>>;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -196,9 +196,9 @@ impl Dispatcher {
     /// Starts dispatching `alerts` (the store's subscription: every stored alert, then every
     /// change). The alerts already queued in the channel are grouped before this returns, so
     /// [`Dispatcher::groups`] sees them at once. Needs a tokio runtime.
-    pub fn start(
+    pub fn start<T: Into<Arc<Alert>> + Send + 'static>(
         router: Arc<dyn Router>,
-        alerts: UnboundedReceiver<Alert>,
+        alerts: UnboundedReceiver<T>,
         pipeline: Arc<Pipeline>,
         opts: DispatchOptions,
     ) -> Dispatcher {
@@ -222,8 +222,8 @@ impl Dispatcher {
     }
 
     /// Routes one alert now, as if it came from the subscription (tests, benches).
-    pub fn ingest(&self, alert: Alert) {
-        self.shared.ingest(alert);
+    pub fn ingest(&self, alert: impl Into<Arc<Alert>>) {
+        self.shared.ingest(alert.into());
     }
 
     /// When the group with this key flushes next (`None`: unknown group, or no timer).

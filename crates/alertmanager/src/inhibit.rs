@@ -11,7 +11,6 @@
 //! two-sided exception ("a source that also matches the target side does not inhibit a target
 //! that also matches the source side") cannot hide another source that would inhibit.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Weak};
 
@@ -19,7 +18,7 @@ use model::labels::{Fingerprint, Labels};
 use model::matcher::Matchers;
 use parking_lot::RwLock;
 
-use crate::alert::{Alert, Time, is_zero};
+use crate::alert::{Alert, NumMap, Time, is_zero};
 use crate::config::InhibitRule;
 use crate::store::{AlertListener, AlertStore};
 
@@ -39,8 +38,8 @@ struct Rule {
 
 #[derive(Debug, Default)]
 struct SourceCache {
-    sources: HashMap<Fingerprint, Source>,
-    by_equal: HashMap<u64, Vec<Fingerprint>>,
+    sources: NumMap<Fingerprint, Source>,
+    by_equal: NumMap<u64, Vec<Fingerprint>>,
 }
 
 #[derive(Debug)]

@@ -8,7 +8,9 @@
 //! Silenced and inhibited state is computed live by the API from [`crate::silence`] and
 //! [`crate::inhibit`], so it is not kept here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use crate::alert::NumSet;
 
 use model::labels::Fingerprint;
 use parking_lot::RwLock;
@@ -18,14 +20,14 @@ const SHARDS: usize = 16;
 /// Shared between the dispatcher (writer) and the API (reader).
 #[derive(Debug)]
 pub struct Marker {
-    processed: Box<[RwLock<HashSet<Fingerprint>>]>,
+    processed: Box<[RwLock<NumSet<Fingerprint>>]>,
     muted: RwLock<HashMap<(String, String), Vec<String>>>,
 }
 
 impl Default for Marker {
     fn default() -> Self {
         Marker {
-            processed: (0..SHARDS).map(|_| RwLock::new(HashSet::new())).collect(),
+            processed: (0..SHARDS).map(|_| RwLock::new(NumSet::default())).collect(),
             muted: RwLock::new(HashMap::new()),
         }
     }
@@ -37,7 +39,7 @@ impl Marker {
         Marker::default()
     }
 
-    fn shard(&self, fp: Fingerprint) -> &RwLock<HashSet<Fingerprint>> {
+    fn shard(&self, fp: Fingerprint) -> &RwLock<NumSet<Fingerprint>> {
         &self.processed[(fp.0 ^ (fp.0 >> 32)) as usize % SHARDS]
     }
 

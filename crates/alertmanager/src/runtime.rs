@@ -439,21 +439,29 @@ impl Alertmanager {
             .unwrap_or(Duration::from_secs(300));
         let mut valid = Vec::with_capacity(alerts.len());
         let mut errors = Vec::new();
+        let mut firing_count = 0u64;
+        let posted = alerts.len() as u64;
         for alert in alerts {
             // Upstream counts every posted alert, valid or not, by its end after defaulting (an
             // open end becomes `now + resolve_timeout`, so it fires).
-            let firing = is_zero(alert.ends_at) || alert.ends_at > now;
-            let status = if firing { "firing" } else { "resolved" };
-            self.metrics
-                .alerts_received_total
-                .get_or_create(&StatusLabels { status: status.to_owned() })
-                .inc();
+            if is_zero(alert.ends_at) || alert.ends_at > now {
+                firing_count += 1;
+            }
             match validate_and_normalise(alert, now, resolve_timeout, self.opts.matcher_mode) {
                 Ok(a) => valid.push(a),
                 Err(e) => {
                     self.metrics.alerts_invalid_total.inc();
                     errors.push(e);
                 }
+            }
+        }
+        // Counted once per request: the family lookup costs more than the increment.
+        for (status, n) in [("firing", firing_count), ("resolved", posted - firing_count)] {
+            if n > 0 {
+                self.metrics
+                    .alerts_received_total
+                    .get_or_create(&StatusLabels { status: status.to_owned() })
+                    .inc_by(n);
             }
         }
         if !valid.is_empty()

@@ -27,7 +27,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-use crate::alert::{Alert, Time, is_zero};
+use crate::alert::{Alert, NumMap, Time, is_zero};
 use crate::persist::{Dec, Enc, Journal};
 
 const SHARDS: usize = 64;
@@ -60,6 +60,20 @@ pub struct StoreOptions {
     pub sync_interval: Option<Duration>,
 }
 
+/// One shard of the map (alerts shared with the dispatcher through the subscription).
+type Shard = NumMap<Fingerprint, Arc<Alert>>;
+
+/// What one `put` carries from alert to alert.
+#[derive(Default)]
+struct PutScratch {
+    /// A subscriber is gone (prune after the batch).
+    dead: bool,
+    /// Framed journal records of the shard being written.
+    framed: Vec<u8>,
+    /// One record's payload.
+    payload: Vec<u8>,
+}
+
 /// Told synchronously about every change (see the module docs).
 pub trait AlertListener: Send + Sync {
     /// An alert was stored (or is being replayed to a new listener).
@@ -69,7 +83,7 @@ pub trait AlertListener: Send + Sync {
 }
 
 enum Subscriber {
-    Channel(UnboundedSender<Alert>),
+    Channel(UnboundedSender<Arc<Alert>>),
     Listener(Weak<dyn AlertListener>),
 }
 
@@ -93,7 +107,8 @@ impl StoreMetrics {
 
 /// The alert store; share it as `Arc<AlertStore>`.
 pub struct AlertStore {
-    shards: Box<[Mutex<HashMap<Fingerprint, Alert>>]>,
+    // Shared with the dispatcher's groups through the subscription: one copy per alert.
+    shards: Box<[Mutex<Shard>]>,
     subscribers: RwLock<Vec<Subscriber>>,
     limits: Option<Mutex<HashMap<String, Bucket>>>,
     limit: usize,
@@ -139,7 +154,7 @@ impl AlertStore {
 
     fn build(opts: StoreOptions, journal: Option<Arc<Journal>>, recovery: Vec<String>) -> Self {
         AlertStore {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(NumMap::default())).collect(),
             subscribers: RwLock::new(Vec::new()),
             limits: (opts.per_alertname_limit > 0).then(|| Mutex::new(HashMap::new())),
             limit: opts.per_alertname_limit,
@@ -154,7 +169,7 @@ impl AlertStore {
         match d.u8()? {
             REC_SET => {
                 let a = decode_alert(&mut d)?;
-                self.shard(a.fingerprint()).lock().insert(a.fingerprint(), a);
+                self.shard(a.fingerprint()).lock().insert(a.fingerprint(), Arc::new(a));
             }
             REC_DELETE => {
                 let fp = Fingerprint(d.u64()?);
@@ -175,46 +190,44 @@ impl AlertStore {
         &self.metrics
     }
 
-    fn shard(&self, fp: Fingerprint) -> &Mutex<HashMap<Fingerprint, Alert>> {
-        // FNV-1a's low bits are well mixed; the fold guards against shard counts above 2^32.
-        let h = fp.0 ^ (fp.0 >> 32);
-        &self.shards[(h as usize) % SHARDS]
+    fn shard(&self, fp: Fingerprint) -> &Mutex<Shard> {
+        &self.shards[shard_index(fp)]
     }
 
     /// Stores alerts already normalised by [`validate_and_normalise`] (`updated_at` set by the
     /// API), merging each with the stored alert of the same fingerprint when their activity
     /// overlaps (§3.3). Alerts over the per-alertname limit are dropped and counted.
     pub fn put(&self, alerts: Vec<Alert>) -> Result<(), StoreError> {
+        // Grouped by shard (stably, so repeats of one fingerprint keep their order): each shard
+        // is locked once per batch, and its records reach the journal in one append, still in
+        // the order the changes were applied.
+        let mut alerts: Vec<(usize, Fingerprint, Alert)> = alerts
+            .into_iter()
+            .map(|a| {
+                let fp = a.fingerprint();
+                (shard_index(fp), fp, a)
+            })
+            .collect();
+        alerts.sort_by_key(|(i, _, _)| *i);
         let subs = self.subscribers.read();
-        let mut dead = false;
-        for alert in alerts {
-            let fp = alert.fingerprint();
-            let mut shard = self.shard(fp).lock();
-            let stored = match shard.get(&fp) {
-                Some(old) if overlaps(old, &alert) => merge(old, alert),
-                _ => alert,
-            };
-            if let Some(limits) = &self.limits
-                && !upsert_limit(limits, self.limit, &stored)
+        let mut scratch = PutScratch::default();
+        let mut alerts = alerts.into_iter().peekable();
+        while let Some((index, fp, first)) = alerts.next() {
+            let mut shard = self.shards[index].lock();
+            let mut next = Some((fp, first));
+            while let Some((fp, alert)) = next.take() {
+                self.put_one(&mut shard, fp, alert, &subs, &mut scratch);
+                next = alerts.next_if(|(i, _, _)| *i == index).map(|(_, fp, a)| (fp, a));
+            }
+            if let Some(j) = &self.journal
+                && !scratch.framed.is_empty()
             {
-                self.metrics.limited.inc();
-                // Counted; a log line per alert would flood at ingest rates.
-                tracing::debug!(
-                    alertname = stored.labels.get_or_empty("alertname"),
-                    "alert limited"
-                );
-                continue;
+                j.append_framed(&scratch.framed);
+                scratch.framed.clear();
             }
-            if let Some(j) = &self.journal {
-                j.append(&encode_set(&stored));
-            }
-            for s in subs.iter() {
-                dead |= !notify_put(s, &stored);
-            }
-            shard.insert(fp, stored);
         }
         drop(subs);
-        if dead {
+        if scratch.dead {
             self.prune_subscribers();
         }
         match self.journal.as_ref().and_then(|j| j.failure()) {
@@ -223,16 +236,50 @@ impl AlertStore {
         }
     }
 
+    /// Merges one alert into its (locked) shard, frames its journal record into `framed` and
+    /// hands it to the subscribers.
+    fn put_one(
+        &self,
+        shard: &mut Shard,
+        fp: Fingerprint,
+        alert: Alert,
+        subs: &[Subscriber],
+        scratch: &mut PutScratch,
+    ) {
+        let stored = match shard.get(&fp) {
+            Some(old) if overlaps(old, &alert) => merge(old, alert),
+            _ => alert,
+        };
+        if let Some(limits) = &self.limits
+            && !upsert_limit(limits, self.limit, &stored)
+        {
+            self.metrics.limited.inc();
+            // Counted; a log line per alert would flood at ingest rates.
+            tracing::debug!(alertname = stored.labels.get_or_empty("alertname"), "alert limited");
+            return;
+        }
+        if self.journal.is_some() {
+            scratch.payload.clear();
+            encode_set_into(&mut scratch.payload, &stored);
+            crate::persist::frame(&mut scratch.framed, &scratch.payload);
+        }
+        let stored = Arc::new(stored);
+        for s in subs {
+            scratch.dead |= !notify_put(s, &stored);
+        }
+        shard.insert(fp, stored);
+    }
+
     /// The stored alert with this fingerprint.
     pub fn get(&self, fp: &Fingerprint) -> Option<Alert> {
-        self.shard(*fp).lock().get(fp).cloned()
+        self.shard(*fp).lock().get(fp).map(|a| Alert::clone(a))
     }
 
     /// Every stored alert (in no particular order).
     pub fn snapshot(&self) -> Vec<Alert> {
         let mut out = Vec::with_capacity(self.len());
         for s in self.shards.iter() {
-            out.extend(s.lock().values().cloned());
+            out.extend(s.lock().values().map(|a| Alert::clone(a)));
         }
         out
     }
@@ -257,8 +304,9 @@ impl AlertStore {
         self.len() == 0
     }
 
-    /// A channel that yields every stored alert, then every stored change.
-    pub fn subscribe(&self) -> UnboundedReceiver<Alert> {
+    /// A channel that yields every stored alert, then every stored change (shared with the
+    /// store, not copied).
+    pub fn subscribe(&self) -> UnboundedReceiver<Arc<Alert>> {
         let (tx, rx) = unbounded_channel();
         self.subscribers.write().push(Subscriber::Channel(tx.clone()));
         for s in self.shards.iter() {
@@ -317,7 +365,7 @@ impl AlertStore {
                         e.u8(REC_DELETE).u64(fp.0);
                         j.append(&e.buf);
                     }
-                    removed.push(a.clone());
+                    removed.push(Alert::clone(a));
                     false
                 } else {
                     true
@@ -355,13 +403,19 @@ impl AlertStore {
     fn state_records(&self) -> Vec<Vec<u8>> {
         let mut recs = Vec::with_capacity(self.len());
         for s in self.shards.iter() {
-            recs.extend(s.lock().values().map(encode_set));
+            recs.extend(s.lock().values().map(|a| encode_set(a)));
         }
         recs
     }
 }
 
-fn notify_put(s: &Subscriber, a: &Alert) -> bool {
+fn shard_index(fp: Fingerprint) -> usize {
+    // FNV-1a's low bits are well mixed; the fold guards against shard counts above 2^32.
+    let h = fp.0 ^ (fp.0 >> 32);
+    (h as usize) % SHARDS
+}
+
+fn notify_put(s: &Subscriber, a: &Arc<Alert>) -> bool {
     match s {
         Subscriber::Channel(tx) => tx.send(a.clone()).is_ok(),
         Subscriber::Listener(w) => match w.upgrade() {
@@ -390,8 +444,12 @@ pub fn overlaps(old: &Alert, new: &Alert) -> bool {
 ///
 /// "Resolved" is judged at the newer version's `updated_at` (its receive time).
 pub fn merge(a: &Alert, b: Alert) -> Alert {
-    let (older, mut res) =
-        if b.updated_at < a.updated_at { (b, a.clone()) } else { (a.clone(), b) };
+    // The re-post is normally the newer one: then nothing is copied.
+    if b.updated_at < a.updated_at { merge_older(a.clone(), &b) } else { merge_older(b, a) }
+}
+
+/// [`merge`] with the newer version `res` as the base.
+fn merge_older(mut res: Alert, older: &Alert) -> Alert {
     if older.starts_at < res.starts_at {
         res.starts_at = older.starts_at;
     }
@@ -506,7 +564,13 @@ fn upsert_limit(limits: &Mutex<HashMap<String, Bucket>>, cap: usize, a: &Alert) 
 // Records
 
 fn encode_set(a: &Alert) -> Vec<u8> {
-    let mut e = Enc::new();
+    let mut buf = Vec::with_capacity(256);
+    encode_set_into(&mut buf, a);
+    buf
+}
+
+fn encode_set_into(buf: &mut Vec<u8>, a: &Alert) {
+    let mut e = Enc { buf: std::mem::take(buf) };
     e.u8(REC_SET)
         .labels(&a.labels)
         .labels(&a.annotations)
@@ -515,7 +579,7 @@ fn encode_set(a: &Alert) -> Vec<u8> {
         .time(a.updated_at)
         .str(&a.generator_url)
         .u8(a.timeout as u8);
-    e.buf
+    *buf = e.buf;
 }
 
 fn decode_alert(d: &mut Dec<'_>) -> Result<Alert, String> {

@@ -96,7 +96,7 @@ async fn templated_route_labels_reach_the_webhook_rendered() {
     };
     let pipeline = Arc::new(Pipeline::new(receivers, deps));
     let table = Arc::new(RouteTable::new(Route::new(&cfg.route)));
-    let (_tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (_tx, rx) = tokio::sync::mpsc::unbounded_channel::<Alert>();
     let d = Dispatcher::start(table, rx, pipeline, DispatchOptions::new(clock, metrics));
     d.ingest(firing("HighCPU", "a"));
     d.ingest(firing("HighCPU", "b"));

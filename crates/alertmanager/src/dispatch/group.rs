@@ -1,10 +1,10 @@
 //! One aggregation group: its labels and key, its alerts, and how a flush presents them.
 
 use super::RouteInfo;
-use crate::alert::{Alert, Time, ZERO_TIME};
+use crate::alert::{Alert, NumMap, Time, ZERO_TIME};
 use model::labels::{Fingerprint, Labels};
 use std::cmp::Ordering;
-use std::collections::HashMap;
+
 use std::sync::Arc;
 use tokio::time::Instant;
 
@@ -14,7 +14,7 @@ pub(super) struct Group {
     pub route: Arc<RouteInfo>,
     pub labels: Labels,
     pub key: Arc<str>,
-    pub alerts: HashMap<Fingerprint, Arc<Alert>>,
+    pub alerts: NumMap<Fingerprint, Arc<Alert>>,
     /// Bumped whenever the armed timer changes, so that stale heap entries are skipped.
     pub generation: u64,
     /// A flush task is running; ticks meanwhile wait for it.
@@ -34,7 +34,7 @@ impl Group {
             route,
             labels,
             key,
-            alerts: HashMap::new(),
+            alerts: NumMap::default(),
             generation: 0,
             flushing: false,
             due_while_flushing: false,

@@ -2,30 +2,49 @@
 
 use super::group::{Group, group_labels, label_set_order, present};
 use super::{DispatchOptions, GroupSnapshot, Router};
-use crate::alert::{Alert, from_system_time};
+use crate::alert::{Alert, NumMap, from_system_time};
 use crate::notify::{Flush, Pipeline};
 use crate::template_data::render_route_labels;
 use model::labels::Fingerprint;
 use parking_lot::Mutex;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::{Notify, mpsc::UnboundedReceiver, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc::UnboundedReceiver, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 type GroupId = u64;
 
+/// Flushes notifying at once. Upstream starts every due group together; 100k groups ticking
+/// in the same second then crowd out the API (and hold 100k notifications in memory). The
+/// others wait their turn as a group id in [`Table::waiting`] (no task, no copy of their
+/// alerts), and take their alerts and deadline when they start.
+const MAX_CONCURRENT_FLUSHES: usize = 128;
+
+/// Due timers handled per hold of the table lock, so that a mass tick does not keep ingest
+/// and the API's group listing waiting.
+const DUE_PER_LOCK: usize = 1024;
+
+/// Alerts taken from the subscription per hold of the table lock.
+const INGEST_BATCH: usize = 1024;
+
 /// Everything under the one lock.
 #[derive(Debug, Default)]
 struct Table {
-    groups: HashMap<GroupId, Group>,
+    groups: NumMap<GroupId, Group>,
     /// (route index, group-label fingerprint) → the live group.
-    index: HashMap<(usize, Fingerprint), GroupId>,
+    index: NumMap<(usize, Fingerprint), GroupId>,
     /// Armed timers: (deadline, group, generation).
     timers: BinaryHeap<Reverse<(Instant, GroupId, u64)>>,
     next_id: GroupId,
+    /// Alert fingerprint → the groups it was put into: a re-posted alert goes straight back to
+    /// them, without routing it or computing its group labels again. Dropped when the alert
+    /// leaves one of them (so a destroyed group is never looked up here).
+    routed: NumMap<Fingerprint, Box<[GroupId]>>,
+    /// Due groups waiting for a flush slot (marked `flushing`), oldest first.
+    waiting: VecDeque<GroupId>,
 }
 
 impl Table {
@@ -53,15 +72,16 @@ pub(super) struct Shared {
     stop_tx: watch::Sender<bool>,
     stopped: AtomicBool,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    flush_slots: Arc<Semaphore>,
     router: Arc<dyn Router>,
     pipeline: Arc<Pipeline>,
     opts: DispatchOptions,
 }
 
 impl Shared {
-    pub fn start(
+    pub fn start<T: Into<Arc<Alert>> + Send + 'static>(
         router: Arc<dyn Router>,
-        mut alerts: UnboundedReceiver<Alert>,
+        mut alerts: UnboundedReceiver<T>,
         pipeline: Arc<Pipeline>,
         opts: DispatchOptions,
     ) -> Arc<Shared> {
@@ -72,25 +92,36 @@ impl Shared {
             stop_tx,
             stopped: AtomicBool::new(false),
             tasks: Mutex::new(Vec::new()),
+            flush_slots: Arc::new(Semaphore::new(MAX_CONCURRENT_FLUSHES)),
             router,
             pipeline,
             opts,
         });
         shared.opts.metrics.dispatcher_aggregation_groups.set(0);
         // The initial load: everything the subscription already holds.
+        let mut batch = Vec::new();
         while let Ok(a) = alerts.try_recv() {
-            shared.ingest(a);
+            batch.push(a.into());
+            if batch.len() >= INGEST_BATCH {
+                shared.ingest_batch(&mut batch);
+            }
         }
+        shared.ingest_batch(&mut batch);
         let ingest = {
             let s = shared.clone();
             let mut stop = s.stop_tx.subscribe();
             tokio::spawn(async move {
+                let mut received = Vec::with_capacity(INGEST_BATCH);
+                let mut batch = Vec::with_capacity(INGEST_BATCH);
                 loop {
                     tokio::select! {
-                        a = alerts.recv() => match a {
-                            Some(a) => s.ingest(a),
-                            None => return,
-                        },
+                        n = alerts.recv_many(&mut received, INGEST_BATCH) => {
+                            if n == 0 {
+                                return;
+                            }
+                            batch.extend(received.drain(..).map(Into::into));
+                            s.ingest_batch(&mut batch);
+                        }
                         _ = stop.changed() => return,
                     }
                 }
@@ -113,14 +144,53 @@ impl Shared {
     }
 
     /// Puts `alert` into the group of each route it matches, creating groups as needed.
-    pub fn ingest(&self, alert: Alert) {
+    pub fn ingest(&self, alert: Arc<Alert>) {
+        self.ingest_batch(&mut vec![alert]);
+    }
+
+    /// Ingests (and empties) `alerts`: re-posts of known alerts under one hold of the table
+    /// lock, the others one by one.
+    pub fn ingest_batch(&self, alerts: &mut Vec<Arc<Alert>>) {
+        if alerts.is_empty() {
+            return;
+        }
         let started = std::time::Instant::now();
+        let mut known = Vec::with_capacity(alerts.len());
+        let mut fresh = Vec::new();
+        let mut table = self.table.lock();
+        for alert in alerts.drain(..) {
+            let fp = alert.fingerprint();
+            if Self::ingest_known(&mut table, fp, &alert) {
+                known.push(fp);
+            } else {
+                fresh.push((fp, alert));
+            }
+        }
+        drop(table);
+        if !known.is_empty() {
+            let marker = &self.pipeline.deps().marker;
+            for fp in &known {
+                marker.set_processed(*fp);
+            }
+            // One clock reading for the batch: each alert is charged its share.
+            let share = started.elapsed().as_secs_f64() / known.len() as f64;
+            let histogram = &self.opts.metrics.dispatcher_alert_processing_duration_seconds;
+            for _ in &known {
+                histogram.observe(share);
+            }
+        }
+        for (fp, alert) in fresh {
+            self.ingest_new(fp, alert, std::time::Instant::now());
+        }
+    }
+
+    fn ingest_new(&self, fp: Fingerprint, alert: Arc<Alert>, started: std::time::Instant) {
+        // Routing can be slow (regexes): done outside the lock.
         let routes = self.router.routes(&alert.labels);
-        let alert = Arc::new(alert);
-        let fp = alert.fingerprint();
         let now_wall = from_system_time(self.opts.clock.now_system());
         let mut table = self.table.lock();
         let mut wake = false;
+        let mut ids = Vec::with_capacity(routes.len());
         for route in routes {
             let labels = group_labels(&route, &alert.labels);
             let slot = (route.index, labels.fingerprint());
@@ -129,6 +199,7 @@ impl Shared {
                 && !g.destroyed
             {
                 g.alerts.insert(fp, alert.clone());
+                ids.push(id);
                 continue;
             }
             // A new group (or the successor of a destroyed one).
@@ -140,15 +211,38 @@ impl Shared {
             let mut g = Group::new(route.clone(), labels);
             g.alerts.insert(fp, alert.clone());
             table.groups.insert(id, g);
+            ids.push(id);
             // An alert older than group_wait has waited enough: flush at once.
             let old = crate::notify::dedup::add(alert.starts_at, route.group_wait) < now_wall;
             let at = if old { Instant::now() } else { Instant::now() + route.group_wait };
             wake |= table.arm(id, at);
         }
+        table.routed.insert(fp, ids.into_boxed_slice());
         let count = table.groups.len();
         drop(table);
+        self.ingested(fp, started, count, wake);
+    }
+
+    /// Puts a re-posted alert back into the groups it went to before; false when it has none
+    /// recorded or one of them is gone (then it is routed afresh).
+    fn ingest_known(table: &mut Table, fp: Fingerprint, alert: &Arc<Alert>) -> bool {
+        let Table { routed, groups, .. } = table;
+        let Some(ids) = routed.get(&fp) else { return false };
+        if !ids.iter().all(|id| groups.get(id).is_some_and(|g| !g.destroyed)) {
+            routed.remove(&fp);
+            return false;
+        }
+        for id in ids.iter() {
+            if let Some(g) = groups.get_mut(id) {
+                g.alerts.insert(fp, alert.clone());
+            }
+        }
+        true
+    }
+
+    fn ingested(&self, fp: Fingerprint, started: std::time::Instant, groups: usize, wake: bool) {
         self.pipeline.deps().marker.set_processed(fp);
-        self.opts.metrics.dispatcher_aggregation_groups.set(count as i64);
+        self.opts.metrics.dispatcher_aggregation_groups.set(groups as i64);
         if wake {
             self.wake.notify_one();
         }
@@ -158,14 +252,17 @@ impl Shared {
             .observe(started.elapsed().as_secs_f64());
     }
 
-    /// Pops every due timer and starts the flushes; returns the next deadline.
+    /// Pops due timers (at most [`DUE_PER_LOCK`]) and starts the flushes; returns the next
+    /// deadline (now or earlier when some are still due).
     fn run_due(self: &Arc<Self>) -> Option<Instant> {
         let now = Instant::now();
         let mut table = self.table.lock();
+        let mut budget = DUE_PER_LOCK;
         while let Some(Reverse((at, id, generation))) = table.timers.peek().copied() {
-            if at > now {
+            if at > now || budget == 0 {
                 break;
             }
+            budget -= 1;
             table.timers.pop();
             let Some(g) = table.groups.get_mut(&id) else { continue };
             if g.generation != generation || g.destroyed {
@@ -194,6 +291,31 @@ impl Shared {
             return earliest;
         }
         g.flushing = true;
+        match self.flush_slots.clone().try_acquire_owned() {
+            Ok(slot) => self.spawn_flush(table, id, slot),
+            // Started by the flush that frees a slot (it checks under this lock).
+            Err(_) => table.waiting.push_back(id),
+        }
+        earliest
+    }
+
+    /// Starts the next waiting flush in the slot a finished one frees (under the table lock).
+    fn start_next(self: &Arc<Self>, table: &mut Table, slot: OwnedSemaphorePermit) {
+        while let Some(id) = table.waiting.pop_front() {
+            let Some(g) = table.groups.get_mut(&id) else { continue };
+            if g.destroyed || g.alerts.is_empty() {
+                g.flushing = false;
+                continue;
+            }
+            self.spawn_flush(table, id, slot);
+            return;
+        }
+    }
+
+    /// Spawns the flush of a group marked `flushing`, holding `slot` until it ends.
+    fn spawn_flush(self: &Arc<Self>, table: &mut Table, id: GroupId, slot: OwnedSemaphorePermit) {
+        let now = Instant::now();
+        let Some(g) = table.groups.get(&id) else { return };
         let snapshot: Vec<Arc<Alert>> = g.alerts.values().cloned().collect();
         let route = g.route.clone();
         let flush = Flush {
@@ -208,11 +330,18 @@ impl Shared {
             now: from_system_time(self.opts.clock.now_system()),
         };
         let shared = self.clone();
-        tokio::spawn(async move { shared.flush(id, flush, snapshot).await });
-        earliest
+        tokio::spawn(async move {
+            shared.clone().flush(id, flush, snapshot).await;
+            if shared.stopped.load(Ordering::SeqCst) {
+                return;
+            }
+            let mut table = shared.table.lock();
+            shared.start_next(&mut table, slot);
+        });
     }
 
     async fn flush(self: Arc<Self>, id: GroupId, mut flush: Flush, snapshot: Vec<Arc<Alert>>) {
+        let mut stop = self.stop_tx.subscribe();
         let (alerts, resolved) = present(&snapshot, flush.now);
         drop(snapshot);
         let count = alerts.len();
@@ -228,12 +357,14 @@ impl Shared {
                 &deps.external_url,
             );
         }
-        let mut stop = self.stop_tx.subscribe();
         if *stop.borrow() {
             return;
         }
+        // Boxed: a flush waiting for its slot then holds a pointer, not the whole notification
+        // state machine (100k groups ticking together would hold 100k of them).
+        let exec = Box::pin(self.pipeline.exec(&flush, alerts));
         let result = tokio::select! {
-            r = self.pipeline.exec(&flush, alerts) => r,
+            r = exec => r,
             _ = stop.changed() => return,
         };
         if let Err(e) = &result {
@@ -241,12 +372,14 @@ impl Shared {
                 "Notify for alerts failed");
         }
         let mut table = self.table.lock();
-        let Some(g) = table.groups.get_mut(&id) else { return };
+        let Table { groups, routed, .. } = &mut *table;
+        let Some(g) = groups.get_mut(&id) else { return };
         g.flushing = false;
         if result.is_ok() {
             for (fp, updated_at) in resolved {
                 if g.alerts.get(&fp).is_some_and(|a| a.updated_at == updated_at) {
                     g.alerts.remove(&fp);
+                    routed.remove(&fp);
                 }
             }
             if g.alerts.is_empty() {
@@ -358,6 +491,8 @@ async fn scheduler(shared: Arc<Shared>) {
     loop {
         let next = shared.run_due();
         match next {
+            // More due than one lock hold takes: let the flushes just spawned and the API run.
+            Some(at) if at <= Instant::now() => tokio::task::yield_now().await,
             Some(at) => {
                 tokio::select! {
                     _ = tokio::time::sleep_until(at) => {}

@@ -369,8 +369,19 @@ pub struct ReceiverJson {
 
 /// A JSON response with upstream's API headers.
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => {
+    json_response_sized(status, body, 128)
+}
+
+/// [`json_response`] with the buffer sized up front (`capacity` bytes): large listings then
+/// grow it once or never instead of doubling through copies.
+pub fn json_response_sized<T: Serialize>(
+    status: StatusCode,
+    body: &T,
+    capacity: usize,
+) -> Response {
+    let mut bytes = Vec::with_capacity(capacity);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => {
             let mut resp = (status, bytes).into_response();
             resp.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -726,6 +737,149 @@ impl Query {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fast path for `POST /api/v2/alerts`
+
+/// Reads a well-formed `POST /api/v2/alerts` body straight into alerts, borrowing strings from
+/// the body where they need no unescaping: no [`Value`] tree, no per-field `String`s.
+///
+/// `None` for anything it does not accept as is (bad JSON, a wrong type, a missing `labels`,
+/// an unparsable time, a repeated field): the caller then runs [`parse_postable_alerts`], which
+/// produces go-swagger's exact error. Where both accept a body they give the same alerts.
+pub fn parse_alerts_fast(body: &[u8]) -> Option<Vec<Alert>> {
+    let items: Vec<Option<fast::Posted<'_>>> = serde_json::from_slice(body).ok()?;
+    let mut out: Vec<Alert> = Vec::with_capacity(items.len());
+    for item in items.into_iter().flatten() {
+        let alert = item.into_alert(out.last().map(|a| &a.annotations))?;
+        out.push(alert);
+    }
+    Some(out)
+}
+
+mod fast {
+    use std::borrow::Cow;
+    use std::fmt;
+
+    use alertmanager::alert::{Alert, Time, ZERO_TIME, parse_time};
+    use model::labels::Labels;
+    use serde::Deserialize;
+    use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+    /// A `postableAlert` with borrowed strings.
+    #[derive(Deserialize)]
+    pub(super) struct Posted<'a> {
+        #[serde(borrow, default)]
+        labels: Option<Pairs<'a>>,
+        #[serde(borrow, default)]
+        annotations: Option<Pairs<'a>>,
+        #[serde(borrow, default, rename = "startsAt")]
+        starts_at: Option<Str<'a>>,
+        #[serde(borrow, default, rename = "endsAt")]
+        ends_at: Option<Str<'a>>,
+        #[serde(borrow, default, rename = "generatorURL")]
+        generator_url: Option<Str<'a>>,
+    }
+
+    impl Posted<'_> {
+        /// `prev`: the previous alert's annotations, shared when these are the same (alerts
+        /// of one rule often carry identical annotations).
+        pub(super) fn into_alert(self, prev: Option<&Labels>) -> Option<Alert> {
+            let labels = self.labels?;
+            let annotations = match (self.annotations, prev) {
+                (Some(p), Some(prev)) if p.same_as(prev) => prev.clone(),
+                (Some(p), _) => p.labels(),
+                (None, _) => Labels::default(),
+            };
+            Some(Alert {
+                labels: labels.labels(),
+                annotations,
+                starts_at: time(self.starts_at)?,
+                ends_at: time(self.ends_at)?,
+                updated_at: ZERO_TIME,
+                generator_url: self.generator_url.map(|s| s.0.into_owned()).unwrap_or_default(),
+                timeout: false,
+            })
+        }
+    }
+
+    /// As the slow path's `time_field`: absent, null and `""` are the zero time.
+    fn time(s: Option<Str<'_>>) -> Option<Time> {
+        match s {
+            None => Some(ZERO_TIME),
+            Some(s) if s.0.is_empty() => Some(ZERO_TIME),
+            Some(s) => parse_time(&s.0).ok(),
+        }
+    }
+
+    /// A JSON string, borrowed when it has no escapes.
+    pub(super) struct Str<'a>(Cow<'a, str>);
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Str<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a string")
+                }
+                fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'de>, E> {
+                    Ok(Str(Cow::Borrowed(v)))
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'de>, E> {
+                    Ok(Str(Cow::Owned(v.to_owned())))
+                }
+                fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'de>, E> {
+                    Ok(Str(Cow::Owned(v)))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    /// A JSON object of strings (a null value is the empty string, as Go decodes it).
+    pub(super) struct Pairs<'a>(Vec<(Str<'a>, Option<Str<'a>>)>);
+
+    impl Pairs<'_> {
+        /// Whether these pairs, in strictly increasing name order (so without repeats), are
+        /// exactly `ls`.
+        fn same_as(&self, ls: &Labels) -> bool {
+            self.0.len() == ls.len()
+                && self.0.windows(2).all(|w| w[0].0.0 < w[1].0.0)
+                && self.0.iter().zip(ls.iter()).all(|((k, v), l)| {
+                    k.0 == l.name && v.as_ref().map_or("", |v| v.0.as_ref()) == l.value
+                })
+        }
+
+        fn labels(&self) -> Labels {
+            // `from_pairs` sorts stably and keeps the last of repeated names, as a JSON object
+            // decoded into a map does.
+            Labels::from_pairs(
+                self.0.iter().map(|(k, v)| (k.0.as_ref(), v.as_ref().map_or("", |v| v.0.as_ref()))),
+            )
+        }
+    }
+
+    impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Pairs<'de>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("an object of strings")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Pairs<'de>, A::Error> {
+                    let mut out = Vec::with_capacity(m.size_hint().unwrap_or(4));
+                    while let Some(e) = m.next_entry::<Str<'de>, Option<Str<'de>>>()? {
+                        out.push(e);
+                    }
+                    Ok(Pairs(out))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -797,5 +951,49 @@ mod tests {
         assert!(q.bool_or("missing", true).unwrap());
         assert_eq!(q.bool_or("d", true).unwrap_err().code, INVALID_TYPE_CODE);
         assert_eq!(q.all("f"), vec!["x", "y"]);
+    }
+
+    #[test]
+    fn fast_alert_parsing_agrees_with_the_general_parser() {
+        let accepted = [
+            r#"[{"labels":{"alertname":"a","job":"x"},"annotations":{"s":"v"},"generatorURL":"http://g"}]"#,
+            r#"[{"labels":{"b":"2","a":"1","b":"3"},"startsAt":"2026-01-02T03:04:05.5+01:00","endsAt":""}]"#,
+            r#"[null,{"labels":{"a":"caf\u00e9 \"q\"","e":null},"annotations":null,"extra":{"x":[1,2]}}]"#,
+            r#"[]"#,
+        ];
+        for body in accepted {
+            let slow: Vec<Alert> = parse_postable_alerts(body.as_bytes())
+                .unwrap()
+                .into_iter()
+                .map(PostableAlert::into_alert)
+                .collect();
+            assert_eq!(parse_alerts_fast(body.as_bytes()), Some(slow), "{body}");
+        }
+        let refused = [
+            "",
+            "  ",
+            "{}",
+            r#"[{"annotations":{}}]"#,
+            r#"[{"labels":null}]"#,
+            r#"[{"labels":{"a":1}}]"#,
+            r#"[{"labels":{"a":"1"},"startsAt":"yesterday"}]"#,
+            r#"[{"labels":{"a":"1"},"generatorURL":5}]"#,
+            r#"[{"labels":{"a":"1"}}"#,
+            r#"[{"labels":{"a":"1"},"labels":{"b":"2"}}]"#,
+        ];
+        for body in refused {
+            assert_eq!(parse_alerts_fast(body.as_bytes()), None, "{body}");
+        }
+        // Equal annotations are shared, different ones are not mixed up.
+        let body = r#"[{"labels":{"a":"1"},"annotations":{"s":"x","t":"y"}},
+            {"labels":{"a":"2"},"annotations":{"s":"x","t":"y"}},
+            {"labels":{"a":"3"},"annotations":{"s":"x","s":"z"}},
+            {"labels":{"a":"4"},"annotations":{"t":"y","s":"x"}}]"#;
+        let alerts = parse_alerts_fast(body.as_bytes()).unwrap();
+        let ann: Vec<String> = alerts.iter().map(|a| a.annotations.to_string()).collect();
+        assert_eq!(
+            ann,
+            ["{s=\"x\", t=\"y\"}", "{s=\"x\", t=\"y\"}", "{s=\"z\"}", "{s=\"x\", t=\"y\"}",]
+        );
     }
 }
