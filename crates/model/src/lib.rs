@@ -16,6 +16,8 @@
 //! - [`time`]: millisecond [`Timestamp`](time::Timestamp)s and the [`Clock`](time::Clock) seam
 //!   that lets timing code run on tokio's paused clock in tests.
 //! - [`gostr`]: Go string literals, quoted and unquoted exactly as `strconv` does.
+//! - [`storage`]: the seams between stores and their readers and writers ([`Storage`](storage::Storage),
+//!   [`Appender`](storage::Appender)); [`histogram`]: the native-histogram data model.
 //!
 //! Where Go decides the right answer, a small Go program under `scripts/oracle/` produced the
 //! expected values that the tests check (`crates/model/tests/data/`).
@@ -32,7 +34,9 @@
 
 pub mod duration;
 pub mod gostr;
+pub mod histogram;
 pub mod labels;
 pub mod matcher;
 pub mod regex;
+pub mod storage;
 pub mod time;

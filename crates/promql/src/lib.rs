@@ -1,9 +1,24 @@
 //! The PromQL query engine.
 //!
-//! This crate will own parsing (the `promql-parser` crate, converted at once into our own AST and
-//! checked by a validator for what Prometheus rejects), evaluation of all stable PromQL on float
-//! samples with Prometheus 3 semantics (left-open ranges, 5m lookback, staleness), instant and
-//! range queries with sample limits, timeouts and cancellation, and the `promqltest` script runner
-//! used for conformance. It reads series only through the `Storage` seam in `model`.
-//!
-//! Not built yet: see the PromQL issue.
+//! - [`parse`]: the `promql-parser` crate's tree converted at once into our own [`ast`], checked
+//!   by a validator for what Prometheus rejects; [`ast::Expr`]'s `Display` prints expressions
+//!   as Prometheus reprints them.
+//! - [`engine`]: instant and range queries over the [`model::storage::Storage`] seam with
+//!   Prometheus 3 semantics (left-open ranges, 5m lookback, staleness), limits, timeouts and
+//!   cancellation; [`functions`] and [`aggregate`] implement the function and aggregation sets.
+//! - [`promqltest`]: the upstream `.test` script format and its runner.
+
+pub mod aggregate;
+pub mod ast;
+mod display;
+pub mod engine;
+pub mod functions;
+pub mod parse;
+pub mod promqltest;
+pub mod signatures;
+pub mod value;
+
+pub use ast::Expr;
+pub use engine::{Engine, EngineOptions, QueryError, QueryOptions, QueryResult};
+pub use parse::{ParseError, ParseOptions, parse, parse_with};
+pub use value::{Annotations, Value};

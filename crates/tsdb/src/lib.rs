@@ -6,5 +6,7 @@
 //! compacted, and retention by time and size. It implements the `Storage` and `Appender` seams
 //! declared in `model`, so scraping, log ingestion, PromQL and rules use it without knowing its
 //! insides.
-//!
-//! Not built yet: see the PromQL and the scrape/TSDB issues.
+
+mod head;
+
+pub use head::{Head, HeadOptions};
