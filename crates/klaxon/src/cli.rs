@@ -61,6 +61,7 @@ impl Command {
                 CheckCommand::Templates { .. } => "check templates",
             },
             Command::Test(TestCommand::Rules { .. }) => "test rules",
+            Command::Test(TestCommand::Promql { .. }) => "test promql",
             Command::Query(c) => match c {
                 QueryCommand::Instant { .. } => "query instant",
                 QueryCommand::Range { .. } => "query range",
@@ -294,6 +295,11 @@ pub enum CheckCommand {
 pub enum TestCommand {
     /// Run rule unit tests written in the `promtool test rules` format.
     Rules {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run PromQL test scripts in the upstream `promqltest` format.
+    Promql {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{CheckCommand, Cli, Command, TemplateCommand};
+use cli::{CheckCommand, Cli, Command, TemplateCommand, TestCommand, TsdbCommand};
 
 /// Exit code for usage errors and commands not built yet (clap uses 2 for usage errors too).
 const EXIT_NOT_IMPLEMENTED: u8 = 2;
@@ -56,6 +56,10 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Test(TestCommand::Promql { files }) => commands::promql_test::run(files),
+        Command::Query(c) => commands::query::run(c),
+        Command::Tsdb(TsdbCommand::Import(c)) => commands::tsdb::import(c),
+        Command::Run(args) => commands::run::run(args),
         other => {
             // Still to be built; each says so rather than pretending.
             eprintln!("klaxon {}: not implemented yet", other.name());

@@ -2,4 +2,8 @@
 //! does the work, and prints.
 
 pub mod alertmanager;
+pub mod promql_test;
+pub mod query;
+pub mod run;
 pub mod template;
+pub mod tsdb;
