@@ -175,7 +175,7 @@ pub struct GroupSnapshot {
     /// The route (receiver, `labels:` for `routeLabels`, id for `mutedBy`).
     pub route: Arc<RouteInfo>,
     /// The group's alerts as stored (resolved ones included until flushed), in flush order.
-    pub alerts: Vec<Alert>,
+    pub alerts: Vec<Arc<Alert>>,
     /// The route's `labels:` rendered against [`GroupSnapshot::alerts`] (the API's
     /// `routeLabels`, as upstream renders them for `/api/v2/alerts/groups`).
     pub route_labels: BTreeMap<String, String>,

@@ -63,25 +63,9 @@ const FRAME_HEADER: usize = 8;
 /// Records larger than this are treated as damage rather than allocated.
 const MAX_RECORD: u32 = 256 << 20;
 
-/// CRC-32 (IEEE), table driven; enough to tell a torn or damaged record from a good one.
+/// CRC-32 (IEEE); enough to tell a torn or damaged record from a good one.
 fn crc32(data: &[u8]) -> u32 {
-    static TABLE: std::sync::OnceLock<[u32; 256]> = std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut t = [0u32; 256];
-        for (i, slot) in t.iter_mut().enumerate() {
-            let mut c = i as u32;
-            for _ in 0..8 {
-                c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
-            }
-            *slot = c;
-        }
-        t
-    });
-    let mut c = !0u32;
-    for &b in data {
-        c = table[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8);
-    }
-    !c
+    crc32fast::hash(data)
 }
 
 /// Appends one framed record to `out`.
@@ -196,7 +180,13 @@ impl std::fmt::Debug for Journal {
 struct Segment {
     file: File,
     seq: u64,
+    /// The buffer `pending` is swapped with at each write, kept so that a busy journal does
+    /// not grow a fresh multi-megabyte buffer (and fault in fresh pages) every second.
+    spare: Vec<u8>,
 }
+
+/// A spare buffer larger than this is given back to the allocator after a write.
+const MAX_SPARE: usize = 32 << 20;
 
 impl Journal {
     /// Opens (creating `dir` if needed) the journal `name` and reads back its state.
@@ -252,7 +242,7 @@ impl Journal {
             dir: dir.to_path_buf(),
             name: name.to_string(),
             pending: Mutex::new(Vec::new()),
-            segment: Mutex::new(Segment { file, seq }),
+            segment: Mutex::new(Segment { file, seq, spare: Vec::new() }),
             dirty: AtomicBool::new(false),
             failure: Mutex::new(None),
             log_bytes: AtomicU64::new(0),
@@ -289,11 +279,17 @@ impl Journal {
 
     fn flush_locked(&self, seg: &mut Segment) -> io::Result<()> {
         self.dirty.store(false, Ordering::Release);
-        let buf = std::mem::take(&mut *self.pending.lock());
+        let mut buf = std::mem::take(&mut seg.spare);
+        std::mem::swap(&mut buf, &mut *self.pending.lock());
         if buf.is_empty() {
+            seg.spare = buf;
             return Ok(());
         }
         let res = seg.file.write_all(&buf).and_then(|()| seg.file.sync_data());
+        buf.clear();
+        if buf.capacity() <= MAX_SPARE {
+            seg.spare = buf;
+        }
         match &res {
             Ok(()) => *self.failure.lock() = None,
             Err(e) => {
@@ -379,7 +375,7 @@ impl Journal {
             let next = seg.seq + 1;
             let file = create_segment(&self.dir, &self.name, next)?;
             let retired = seg.seq;
-            *seg = Segment { file, seq: next };
+            *seg = Segment { file, seq: next, spare: std::mem::take(&mut seg.spare) };
             self.log_bytes.store(0, Ordering::Relaxed);
             retired
         };

@@ -284,6 +284,15 @@ impl AlertStore {
         out
     }
 
+    /// Every stored alert (in no particular order), shared rather than copied.
+    pub fn snapshot_shared(&self) -> Vec<Arc<Alert>> {
+        let mut out = Vec::with_capacity(self.len());
+        for s in self.shards.iter() {
+            out.extend(s.lock().values().cloned());
+        }
+        out
+    }
+
     /// Calls `f` on every stored alert without copying them all first (a shard is locked
     /// while its alerts are visited: keep `f` short).
     pub fn for_each(&self, mut f: impl FnMut(&Alert)) {

@@ -4,6 +4,7 @@
 use crate::alert::{Alert, Time, is_zero};
 use crate::integrations::NotifyContext;
 use model::labels::Labels;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use template::alertmanager::{Alert as TAlert, Data, Kv, Templates};
 use template::gofmt::GoTime;
@@ -40,7 +41,7 @@ pub fn render_route_labels(
     receiver: &str,
     group_labels: &Labels,
     raw: &BTreeMap<String, String>,
-    alerts: &[Alert],
+    alerts: &[impl Borrow<Alert>],
     now: Time,
     external_url: &str,
 ) -> BTreeMap<String, String> {
@@ -72,13 +73,13 @@ fn data(
     group_labels: &Labels,
     route_labels: &BTreeMap<String, String>,
     reason: &str,
-    alerts: &[Alert],
+    alerts: &[impl Borrow<Alert>],
     now: Time,
     external_url: &str,
 ) -> Data {
-    let talerts: Vec<TAlert> = alerts
-        .iter()
-        .map(|a| TAlert {
+    let alerts = || alerts.iter().map(Borrow::borrow);
+    let talerts: Vec<TAlert> = alerts()
+        .map(|a: &Alert| TAlert {
             status: a.status_at(now).to_string(),
             labels: kv(&a.labels),
             annotations: kv(&a.annotations),
@@ -88,15 +89,15 @@ fn data(
             fingerprint: a.fingerprint().to_string(),
         })
         .collect();
-    let firing = alerts.iter().any(|a| !a.resolved_at(now));
+    let firing = alerts().any(|a| !a.resolved_at(now));
     Data {
         receiver: regex_quote_meta(receiver),
         status: if firing { "firing" } else { "resolved" }.to_string(),
         alerts: talerts,
         notification_reason: reason.to_string(),
         group_labels: kv(group_labels),
-        common_labels: common(alerts.iter().map(|a| &a.labels)),
-        common_annotations: common(alerts.iter().map(|a| &a.annotations)),
+        common_labels: common(alerts().map(|a| &a.labels)),
+        common_annotations: common(alerts().map(|a| &a.annotations)),
         route_labels: Kv::from_pairs(route_labels.iter().map(|(k, v)| (k.clone(), v.as_str()))),
         external_url: external_url.to_string(),
         route_labels_rendered: false,

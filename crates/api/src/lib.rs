@@ -5,7 +5,11 @@
 //! - [`web_config`]: `--web.config.file` (TLS, basic auth, headers, rate limit) and
 //!   `--web.systemd-socket`, serving any router.
 //!
-//! Still to come here: the Prometheus HTTP API v1 and the web UIs.
+//! - [`prometheus`]: Prometheus' HTTP query API v1 (`/api/v1/query`, `query_range`, `series`,
+//!   labels, metadata, status pages), health and readiness.
+//!
+//! Still to come here: the rest of the Prometheus API (rules, alerts, targets) and the web UIs.
 
 pub mod alertmanager;
+pub mod prometheus;
 pub mod web_config;

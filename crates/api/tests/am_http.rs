@@ -120,12 +120,12 @@ impl Backend for Fake {
         }
         if errors.is_empty() { Ok(()) } else { Err(PostAlertsError::Invalid(errors)) }
     }
-    fn alerts(&self) -> Vec<Alert> {
+    fn alerts(&self) -> Vec<Arc<Alert>> {
         let gate = self.gate.lock().take();
         if let Some(rx) = gate {
             let _ = rx.recv();
         }
-        self.alerts.lock().clone()
+        self.alerts.lock().iter().cloned().map(Arc::new).collect()
     }
     fn mutes(&self, labels: &Labels, now: Time) -> (Vec<String>, Vec<String>) {
         let silenced = self
@@ -596,7 +596,7 @@ async fn groups_shape_filters_and_muted() {
             receiver: "default".into(),
             route_id: "{}".into(),
             group_key: "{}:{alertname=\"x\"}".into(),
-            alerts: vec![a1.clone(), gone, a2.clone()],
+            alerts: vec![a1.clone().into(), gone.into(), a2.clone().into()],
         },
         GroupView {
             labels: Labels::empty(),
@@ -604,7 +604,7 @@ async fn groups_shape_filters_and_muted() {
             receiver: "team-db".into(),
             route_id: "{}/0".into(),
             group_key: "{}/0:{}".into(),
-            alerts: vec![a1.clone()],
+            alerts: vec![a1.clone().into()],
         },
     ];
     fake.muted.lock().insert("{}/0:{}".into(), vec!["weekends".into()]);

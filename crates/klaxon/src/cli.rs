@@ -126,6 +126,22 @@ pub struct RunArgs {
     /// Base path for the embedded Alertmanager's data (default: <storage.tsdb.path>/alertmanager).
     #[arg(long = "alertmanager.storage.path")]
     pub alertmanager_storage_path: Option<PathBuf>,
+    /// The maximum lookback duration for retrieving metrics during expression evaluations.
+    #[arg(long = "query.lookback-delta", default_value = "5m")]
+    pub query_lookback_delta: model::duration::Duration,
+    /// Maximum time a query may take before being aborted.
+    #[arg(long = "query.timeout", default_value = "2m")]
+    pub query_timeout: model::duration::Duration,
+    /// Maximum number of queries executed concurrently.
+    #[arg(long = "query.max-concurrency", default_value_t = 20)]
+    pub query_max_concurrency: usize,
+    /// Maximum number of samples a single query can load into memory.
+    #[arg(long = "query.max-samples", default_value_t = 50_000_000)]
+    pub query_max_samples: usize,
+    /// Comma-separated feature names to enable: promql-experimental-functions,
+    /// promql-delayed-name-removal.
+    #[arg(long = "enable-feature", value_delimiter = ',')]
+    pub enable_feature: Vec<String>,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -305,16 +321,95 @@ pub enum TestCommand {
     },
 }
 
+/// How `klaxon query` prints results (promtool's `-o`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueryFormat {
+    /// As promtool prints PromQL values (`up{job="x"} => 1 @[1700000000]`).
+    Promql,
+    /// The result as JSON, one document per line.
+    Json,
+}
+
+/// Flags every `klaxon query` command takes.
+#[derive(Debug, Args)]
+pub struct QueryOutput {
+    /// Output format of the query.
+    #[arg(short = 'o', long = "format", value_enum, default_value = "promql")]
+    pub format: QueryFormat,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum QueryCommand {
     /// Run an instant query.
-    Instant { server: String, expr: String },
+    Instant {
+        /// Prometheus-compatible server to query (`http://localhost:9090`).
+        server: String,
+        /// PromQL query expression.
+        expr: String,
+        /// Query evaluation time (RFC3339 or Unix timestamp); default now.
+        #[arg(long)]
+        time: Option<String>,
+        /// Extra header to send to the server (`Name=Value`, repeatable).
+        #[arg(long = "header")]
+        headers: Vec<String>,
+        #[command(flatten)]
+        output: QueryOutput,
+    },
     /// Run a range query.
-    Range { server: String, expr: String },
+    Range {
+        /// Prometheus-compatible server to query.
+        server: String,
+        /// PromQL query expression.
+        expr: String,
+        /// Query range start time (RFC3339 or Unix timestamp); default end - 5m.
+        #[arg(long)]
+        start: Option<String>,
+        /// Query range end time (RFC3339 or Unix timestamp); default now.
+        #[arg(long)]
+        end: Option<String>,
+        /// Query step size (Go duration, `15s`); default about 250 points.
+        #[arg(long)]
+        step: Option<GoDuration>,
+        /// Extra header to send to the server (`Name=Value`, repeatable).
+        #[arg(long = "header")]
+        headers: Vec<String>,
+        #[command(flatten)]
+        output: QueryOutput,
+    },
     /// List series matching selectors.
-    Series { server: String },
+    Series {
+        /// Prometheus-compatible server to query.
+        server: String,
+        /// Series selector (repeatable).
+        #[arg(long = "match", required = true)]
+        matches: Vec<String>,
+        /// Start time (RFC3339 or Unix timestamp).
+        #[arg(long)]
+        start: Option<String>,
+        /// End time (RFC3339 or Unix timestamp).
+        #[arg(long)]
+        end: Option<String>,
+        #[command(flatten)]
+        output: QueryOutput,
+    },
     /// List values of a label.
-    Labels { server: String, name: String },
+    Labels {
+        /// Prometheus-compatible server to query.
+        server: String,
+        /// Label name to list the values of.
+        name: String,
+        /// Series selector (repeatable).
+        #[arg(long = "match")]
+        matches: Vec<String>,
+        /// Start time (RFC3339 or Unix timestamp).
+        #[arg(long)]
+        start: Option<String>,
+        /// End time (RFC3339 or Unix timestamp).
+        #[arg(long)]
+        end: Option<String>,
+        #[command(flatten)]
+        output: QueryOutput,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -398,6 +493,23 @@ pub enum TsdbCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
-    /// Import an OpenMetrics text file.
-    Openmetrics { file: PathBuf, output_dir: Option<PathBuf> },
+    /// Import an OpenMetrics text file into blocks (what `promtool tsdb create-blocks-from
+    /// openmetrics` does). Every sample needs a timestamp (float seconds); the file must end
+    /// with `# EOF`.
+    Openmetrics {
+        /// The OpenMetrics text file.
+        file: PathBuf,
+        /// The TSDB directory to write into (`--storage.tsdb.path` of `klaxon run`).
+        #[arg(default_value = "data/")]
+        output_dir: PathBuf,
+        /// Print nothing on success.
+        #[arg(long)]
+        quiet: bool,
+        /// Longest block to create (Prometheus duration; default and minimum 2h).
+        #[arg(long = "max-block-duration")]
+        max_block_duration: Option<GoDuration>,
+        /// A label to add to every imported series, `name=value`; repeatable.
+        #[arg(long = "label", value_name = "NAME=VALUE")]
+        labels: Vec<String>,
+    },
 }

@@ -48,8 +48,19 @@ pub fn parse_format(s: &str) -> Result<Format> {
 
 /// Our crates log at `level`; libraries underneath (hyper, reqwest, rustls) only from `warn` up,
 /// so `--log.level debug` shows klaxon's decisions, not every socket read.
-const OUR_TARGETS: &[&str] =
-    &["klaxon", "alertmanager", "api", "model", "template", "cluster", "rules", "scrape"];
+const OUR_TARGETS: &[&str] = &[
+    "klaxon",
+    "alertmanager",
+    "api",
+    "model",
+    "template",
+    "cluster",
+    "rules",
+    "scrape",
+    "promql",
+    "tsdb",
+    "logs",
+];
 
 /// Installs the global subscriber writing to stderr. Call once, before anything logs.
 pub fn init(level: &str, format: &str) -> Result<()> {

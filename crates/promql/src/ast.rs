@@ -225,7 +225,8 @@ impl AggOp {
     }
 }
 
-/// `by (...)` / `without (...)`; `without` with no labels when no clause was written.
+/// `by (...)` / `without (...)`. No clause reads as `by ()` (`without: false`, no labels), as
+/// upstream parses it; [`Aggregate::has_grouping`] says whether a clause was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grouping {
     pub without: bool,

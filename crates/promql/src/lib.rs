@@ -10,6 +10,7 @@
 
 pub mod aggregate;
 pub mod ast;
+pub mod ast_json;
 mod display;
 pub mod engine;
 pub mod functions;

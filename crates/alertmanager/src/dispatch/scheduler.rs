@@ -228,6 +228,17 @@ impl Shared {
     fn ingest_known(table: &mut Table, fp: Fingerprint, alert: &Arc<Alert>) -> bool {
         let Table { routed, groups, .. } = table;
         let Some(ids) = routed.get(&fp) else { return false };
+        // The common case, one route: one lookup instead of a check pass and an insert pass.
+        if let [id] = **ids {
+            if let Some(g) = groups.get_mut(&id)
+                && !g.destroyed
+            {
+                g.alerts.insert(fp, alert.clone());
+                return true;
+            }
+            routed.remove(&fp);
+            return false;
+        }
         if !ids.iter().all(|id| groups.get(id).is_some_and(|g| !g.destroyed)) {
             routed.remove(&fp);
             return false;
@@ -438,7 +449,7 @@ impl Shared {
             .values()
             .filter(|g| !g.destroyed && !g.alerts.is_empty())
             .map(|g| {
-                let mut alerts: Vec<Alert> = g.alerts.values().map(|a| Alert::clone(a)).collect();
+                let mut alerts: Vec<Arc<Alert>> = g.alerts.values().cloned().collect();
                 alerts.sort_by(|a, b| super::alert_order(&a.labels, &b.labels));
                 GroupSnapshot {
                     labels: g.labels.clone(),

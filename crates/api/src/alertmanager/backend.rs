@@ -5,6 +5,7 @@
 //! the filtering, sorting and JSON, the backend owns state and the §3.2/§5.2 rules.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use alertmanager::alert::{Alert, Time};
 use futures::future::BoxFuture;
@@ -60,7 +61,7 @@ pub struct GroupView {
     /// The group key.
     pub group_key: String,
     /// Its alerts (resolved ones included; the handler filters).
-    pub alerts: Vec<Alert>,
+    pub alerts: Vec<Arc<Alert>>,
 }
 
 /// Cluster state for `/api/v2/status`.
@@ -136,8 +137,8 @@ pub trait Backend: Send + Sync + 'static {
     fn receivers(&self) -> Vec<ReceiverView>;
     /// Ingests alerts (§3.2: defaults, validation, store).
     fn post_alerts(&self, alerts: Vec<Alert>) -> Result<(), PostAlertsError>;
-    /// Every stored alert.
-    fn alerts(&self) -> Vec<Alert>;
+    /// Every stored alert (shared with the store, not copied).
+    fn alerts(&self) -> Vec<Arc<Alert>>;
     /// What mutes `labels` at `now`: (silence ids, inhibiting alert fingerprints), computed
     /// live.
     fn mutes(&self, labels: &Labels, now: Time) -> (Vec<String>, Vec<String>);

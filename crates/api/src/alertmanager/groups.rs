@@ -15,6 +15,9 @@ use super::alerts::AlertQuery;
 use super::json::{AlertGroup, AlertStatus, GettableAlert, LabelSet, ReceiverRef};
 use super::json::{json_response, string_error};
 
+/// A group's alerts that pass the filters, with their live status.
+type KeptAlerts = Vec<(Arc<Alert>, AlertStatus)>;
+
 /// Upstream's alert order within a group (and in notifications): by `job`, then `instance`
 /// (present before absent), then by label set.
 pub fn cmp_alerts(a: &Labels, b: &Labels) -> Ordering {
@@ -41,7 +44,7 @@ pub(crate) async fn get_groups(State(api): State<Api>, RawQuery(raw): RawQuery) 
         let now = backend.now();
 
         // (group, kept alerts with their live status), before the muted check.
-        let mut kept: Vec<(super::backend::GroupView, Vec<(Alert, AlertStatus)>)> = Vec::new();
+        let mut kept: Vec<(super::backend::GroupView, KeptAlerts)> = Vec::new();
         let mut receivers_of: HashMap<Fingerprint, Vec<String>> = HashMap::new();
         for group in backend.groups() {
             let receiver = std::slice::from_ref(&group.receiver);

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use alertmanager::alert::{Alert, Time, ZERO_TIME, parse_time};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -106,8 +107,9 @@ impl AlertStatus {
 /// from the alert, fields in the order go-swagger writes them.
 #[derive(Debug, Clone)]
 pub struct GettableAlert {
-    /// The stored alert (`endsAt` as stored: `now + resolve_timeout` for open-ended ones).
-    pub alert: Alert,
+    /// The stored alert (`endsAt` as stored: `now + resolve_timeout` for open-ended ones),
+    /// shared with the store or the group it was read from.
+    pub alert: Arc<Alert>,
     /// Its fingerprint (the listing's sort key).
     pub fingerprint: Fingerprint,
     /// Every receiver the alert routes to.
@@ -118,7 +120,8 @@ pub struct GettableAlert {
 
 impl GettableAlert {
     /// The API view of a stored alert.
-    pub fn new(alert: Alert, status: AlertStatus, receivers: Vec<String>) -> Self {
+    pub fn new(alert: impl Into<Arc<Alert>>, status: AlertStatus, receivers: Vec<String>) -> Self {
+        let alert = alert.into();
         GettableAlert { fingerprint: alert.fingerprint(), alert, receivers, status }
     }
 }

@@ -1,5 +1,7 @@
 //! [`Backend`] for the assembled runtime.
 
+use std::sync::Arc;
+
 use alertmanager::alert::{Alert, Time};
 use alertmanager::runtime::{Alertmanager, ReceiveError};
 use alertmanager::silence::{
@@ -77,8 +79,8 @@ impl Backend for Alertmanager {
         })
     }
 
-    fn alerts(&self) -> Vec<Alert> {
-        self.store().snapshot()
+    fn alerts(&self) -> Vec<Arc<Alert>> {
+        self.store().snapshot_shared()
     }
 
     fn mutes(&self, labels: &Labels, now: Time) -> (Vec<String>, Vec<String>) {

@@ -1,11 +1,230 @@
-//! `klaxon run`: the whole pipeline in one process.
+//! `klaxon run`: the whole pipeline in one process. This first version opens the store, keeps
+//! the configuration file's text for `/api/v1/status/config`, and serves the Prometheus query
+//! API on `--web.listen-address` until SIGTERM or SIGINT (scraping, rules and the embedded
+//! Alertmanager come with their issues). Log lines are upstream's, so tools that wait for
+//! "Server is ready to receive web requests." work unchanged.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime};
 
+use anyhow::{Context, Result, anyhow};
+use api::prometheus::{PromBackend, RuntimeInfo, router};
+use promql::{Engine, EngineOptions, ParseOptions};
+use tokio::net::TcpListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use super::alertmanager::flags::resolve_listen_address;
 use crate::cli::RunArgs;
 
+/// How long open HTTP requests may take to finish at shutdown.
+const HTTP_DRAIN: Duration = Duration::from_secs(5);
+
+/// The `--enable-feature` values this command knows.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Features {
+    experimental_functions: bool,
+    delayed_name_removal: bool,
+}
+
+fn parse_features(values: &[String]) -> Features {
+    let mut f = Features::default();
+    for v in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        match v {
+            "promql-experimental-functions" => {
+                f.experimental_functions = true;
+                tracing::info!("Experimental PromQL functions enabled.");
+            }
+            "promql-delayed-name-removal" => {
+                f.delayed_name_removal = true;
+                tracing::info!("Experimental PromQL delayed name removal enabled.");
+            }
+            other => tracing::warn!(option = other, "Unknown option for --enable-feature"),
+        }
+    }
+    f
+}
+
+/// Runs until SIGTERM/SIGINT: exit 0 after a clean shutdown, 1 when it could not start.
 pub fn run(args: &RunArgs) -> ExitCode {
-    let _ = args;
-    eprintln!("klaxon run: not implemented yet");
-    ExitCode::from(2)
+    if let Err(e) = crate::logging::init(&args.log.level, &args.log.format) {
+        eprintln!("klaxon run: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(err = %e, "cannot start the async runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(err = format!("{e:#}"), "Error running klaxon");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The flags as `/api/v1/status/flags` lists them.
+fn flags_map(args: &RunArgs) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    let mut put = |k: &str, v: String| {
+        m.insert(k.to_string(), v);
+    };
+    put("config.file", args.config_file.display().to_string());
+    put("web.listen-address", args.web_listen_address.clone());
+    put("storage.tsdb.path", args.storage_tsdb_path.display().to_string());
+    put("storage.tsdb.retention.time", args.storage_tsdb_retention_time.clone());
+    put("query.lookback-delta", args.query_lookback_delta.to_string());
+    put("query.timeout", args.query_timeout.to_string());
+    put("query.max-concurrency", args.query_max_concurrency.to_string());
+    put("query.max-samples", args.query_max_samples.to_string());
+    put("enable-feature", args.enable_feature.join(","));
+    put("log.level", args.log.level.clone());
+    put("log.format", args.log.format.clone());
+    put(
+        "alertmanager.config.file",
+        args.alertmanager_config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+    );
+    put("alertmanager.web.listen-address", args.alertmanager_web_listen_address.clone());
+    m
+}
+
+/// Reads the configuration file's text when it exists (parsing it belongs to scraping).
+fn load_config(args: &RunArgs) -> Result<String> {
+    let path = &args.config_file;
+    if !path.exists() {
+        tracing::warn!(filename = %path.display(), "Configuration file not found; serving without one");
+        return Ok(String::new());
+    }
+    let start = Instant::now();
+    tracing::info!(filename = %path.display(), "Loading configuration file");
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!("couldn't load configuration (--config.file={:?})", path.display().to_string())
+    })?;
+    tracing::info!(
+        filename = %path.display(),
+        totalDuration = ?start.elapsed(),
+        "Completed loading of configuration file"
+    );
+    Ok(text)
+}
+
+async fn bind(addr: &str) -> Result<TcpListener> {
+    let mut last = None;
+    for candidate in resolve_listen_address(addr).await? {
+        match TcpListener::bind(candidate).await {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    let e = last.map_or_else(|| "no address".to_string(), |e| e.to_string());
+    Err(anyhow!("listen tcp {addr}: {e}"))
+}
+
+async fn serve(args: &RunArgs) -> Result<()> {
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let started_at = SystemTime::now();
+    tracing::info!(
+        mode = "server",
+        version = env!("CARGO_PKG_VERSION"),
+        "Starting Prometheus Server"
+    );
+    let features = parse_features(&args.enable_feature);
+    let config_yaml = load_config(args)?;
+
+    let lookback = args.query_lookback_delta.as_millis();
+    let timeout = args
+        .query_timeout
+        .to_std()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| anyhow!("--query.timeout must be positive"))?;
+    if lookback <= 0 {
+        return Err(anyhow!("--query.lookback-delta must be positive"));
+    }
+    let engine = Engine::new(EngineOptions {
+        lookback_delta: lookback,
+        max_samples: args.query_max_samples,
+        timeout,
+        delayed_name_removal: features.delayed_name_removal,
+        ..EngineOptions::default()
+    });
+
+    tracing::info!("Starting TSDB ...");
+    let db = tsdb::Db::open(&args.storage_tsdb_path, tsdb::DbOptions::default())
+        .map_err(|e| anyhow!("opening storage failed: {e}"))?;
+    for skipped in db.skipped_blocks() {
+        tracing::warn!(err = %skipped, "Skipping a block that failed to load");
+    }
+    tracing::info!(blocks = db.blocks().len(), "TSDB started");
+    let db = Arc::new(db);
+
+    let mut backend = PromBackend::new(db.clone(), engine);
+    backend.tsdb_stats = Some(db.clone());
+    backend.parse_options =
+        ParseOptions { experimental_functions: features.experimental_functions };
+    backend.max_concurrency = args.query_max_concurrency.max(1);
+    backend.config_yaml = config_yaml;
+    backend.flags = flags_map(args);
+    backend.runtime_info = RuntimeInfo {
+        start_time: started_at,
+        storage_retention: args.storage_tsdb_retention_time.clone(),
+        reload_config_success: true,
+        last_config_time: SystemTime::now(),
+    };
+    let ready = backend.ready.clone();
+    ready.store(false, Ordering::Relaxed);
+
+    let listener = bind(&args.web_listen_address).await?;
+    let address = listener.local_addr()?;
+    tracing::info!(address = %address, "Start listening for connections");
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    let app = router(backend);
+    let server = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop_rx.wait_for(|stop| *stop).await;
+        };
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            tracing::error!(err = %e, "HTTP server failed");
+        }
+    });
+    ready.store(true, Ordering::Relaxed);
+    tracing::info!("Server is ready to receive web requests.");
+
+    let sig = tokio::select! {
+        _ = term.recv() => "terminated",
+        _ = int.recv() => "interrupt",
+    };
+    tracing::warn!(signal = sig, "Received an OS signal, exiting gracefully...");
+    ready.store(false, Ordering::Relaxed);
+    tracing::info!("Stopping web handler...");
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(HTTP_DRAIN, server).await.is_err() {
+        tracing::warn!("HTTP requests still open after 5s; closing them");
+    }
+    tracing::info!("Web handler stopped");
+    tracing::info!("Stopping storage...");
+    tracing::info!("TSDB stopped");
+    tracing::info!("See you next time!");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_are_recognised() {
+        let f = parse_features(&["promql-experimental-functions".into(), "bogus".into()]);
+        assert!(f.experimental_functions);
+        assert!(!f.delayed_name_removal);
+        let f = parse_features(&["promql-delayed-name-removal".into()]);
+        assert!(f.delayed_name_removal);
+    }
 }

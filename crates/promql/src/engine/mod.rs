@@ -3,6 +3,26 @@
 //! Every expression node evaluates to its values at all steps of the query (an instant query is
 //! a range query with one step), so functions of range vectors run series at a time over all
 //! steps instead of re-running the expression per step.
+//!
+//! - `eval`: the evaluator, node dispatch, step-invariant (`@`-pinned) subtrees evaluated once,
+//!   aggregations; `steps`: the grid of evaluation times.
+//! - `selector`: instant selectors (lookback, staleness, `offset`, `@`) and range selectors.
+//! - `call`: range-vector functions over a sliding window per series, the other functions
+//!   per step, and the engine's own `timestamp`, `absent_over_time`, `start()`/`end()`/…
+//! - `subquery`: inner grids aligned to absolute multiples of the subquery step.
+//! - `binary`: arithmetic, comparisons and vector matching; set operators.
+//! - `collect`, `names`: output series, `__name__` removal (immediate or delayed) and duplicate
+//!   label sets; `limits`: samples held, deadline, cancellation.
+
+mod binary;
+mod call;
+mod collect;
+mod eval;
+mod limits;
+mod names;
+mod selector;
+mod steps;
+mod subquery;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -99,8 +119,7 @@ impl Engine {
         t: i64,
         opts: &QueryOptions,
     ) -> Result<QueryResult, QueryError> {
-        let _ = (storage, expr, t, opts);
-        Err(QueryError::Execution("not built yet".into()))
+        eval::instant(self, storage, expr, t, opts)
     }
 
     /// Evaluates `expr` at `start, start+step, … ≤ end` (ms). Always a [`Value::Matrix`] sorted by
@@ -114,7 +133,6 @@ impl Engine {
         step: i64,
         opts: &QueryOptions,
     ) -> Result<QueryResult, QueryError> {
-        let _ = (storage, expr, start, end, step, opts);
-        Err(QueryError::Execution("not built yet".into()))
+        eval::range(self, storage, expr, start, end, step, opts)
     }
 }

@@ -1,0 +1,201 @@
+//! The response envelope: `{"status","data","errorType","error","warnings","infos"}`, error
+//! types and their HTTP codes, CORS headers.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::json::{Json, write_str};
+
+/// Prometheus' error types (`errorType` in the envelope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorType {
+    Timeout,
+    Canceled,
+    Execution,
+    BadData,
+    Internal,
+    Unavailable,
+    NotFound,
+    NotAcceptable,
+}
+
+impl ErrorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::Timeout => "timeout",
+            ErrorType::Canceled => "canceled",
+            ErrorType::Execution => "execution",
+            ErrorType::BadData => "bad_data",
+            ErrorType::Internal => "internal",
+            ErrorType::Unavailable => "unavailable",
+            ErrorType::NotFound => "not_found",
+            ErrorType::NotAcceptable => "not_acceptable",
+        }
+    }
+
+    /// The HTTP status upstream answers with (499 is nginx's "client closed request").
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorType::BadData => StatusCode::BAD_REQUEST,
+            ErrorType::Execution => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorType::Canceled => StatusCode::from_u16(499).unwrap_or(StatusCode::BAD_REQUEST),
+            ErrorType::Timeout | ErrorType::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorType::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorType::NotFound => StatusCode::NOT_FOUND,
+            ErrorType::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+        }
+    }
+}
+
+/// A failed API call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub kind: ErrorType,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(kind: ErrorType, message: impl Into<String>) -> Self {
+        ApiError { kind, message: message.into() }
+    }
+
+    pub fn bad_data(message: impl Into<String>) -> Self {
+        ApiError::new(ErrorType::BadData, message)
+    }
+
+    /// `invalid parameter "<name>": <err>`, upstream's wording for a bad parameter.
+    pub fn invalid_param(name: &str, err: impl std::fmt::Display) -> Self {
+        ApiError::bad_data(format!("invalid parameter \"{name}\": {err}"))
+    }
+}
+
+/// What a handler produced: data (already JSON) plus annotations, or an error.
+#[derive(Debug)]
+pub struct Success {
+    /// The `data` member, written as JSON.
+    pub data: String,
+    pub warnings: Vec<String>,
+    pub infos: Vec<String>,
+}
+
+impl Success {
+    pub fn json(data: &Json) -> Self {
+        Success { data: data.to_json_string(), warnings: Vec::new(), infos: Vec::new() }
+    }
+
+    pub fn raw(data: String) -> Self {
+        Success { data, warnings: Vec::new(), infos: Vec::new() }
+    }
+}
+
+pub type ApiResult = Result<Success, ApiError>;
+
+/// Upstream shows at most this many warnings and infos each, then a count of the rest.
+const MAX_ANNOTATIONS: usize = 10;
+
+fn capped(mut items: Vec<String>, what: &str) -> Vec<String> {
+    if items.len() > MAX_ANNOTATIONS {
+        let skipped = items.len() - MAX_ANNOTATIONS;
+        items.truncate(MAX_ANNOTATIONS);
+        items.push(format!("{skipped} more {what} annotations omitted"));
+    }
+    items
+}
+
+/// The whole response body of a call.
+pub fn body(result: &ApiResult) -> String {
+    let mut out = String::with_capacity(64);
+    match result {
+        Ok(s) => {
+            out.push_str(r#"{"status":"success","data":"#);
+            out.push_str(&s.data);
+            for (key, items, what) in
+                [("warnings", &s.warnings, "warning"), ("infos", &s.infos, "info")]
+            {
+                if !items.is_empty() {
+                    out.push_str(",\"");
+                    out.push_str(key);
+                    out.push_str("\":");
+                    Json::strings(capped(items.clone(), what)).write(&mut out);
+                }
+            }
+        }
+        Err(e) => {
+            out.push_str(r#"{"status":"error","errorType":"#);
+            write_str(&mut out, e.kind.as_str());
+            out.push_str(r#","error":"#);
+            write_str(&mut out, &e.message);
+        }
+    }
+    out.push('}');
+    out
+}
+
+/// Turns a call's result into the HTTP response, with CORS headers for `origin`.
+pub fn respond(result: ApiResult, request_headers: &HeaderMap) -> Response {
+    let status = match &result {
+        Ok(_) => StatusCode::OK,
+        Err(e) => e.kind.status(),
+    };
+    let mut response = (status, body(&result)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    set_cors(headers, request_headers);
+    response
+}
+
+/// Upstream's CORS headers with the default origin pattern `.*`.
+pub fn set_cors(headers: &mut HeaderMap, request_headers: &HeaderMap) {
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    if request_headers.get(header::ORIGIN).is_none() {
+        return;
+    }
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Accept, Authorization, Content-Type, Origin"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Date"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes() {
+        let ok = Ok(Success { data: "[]".into(), warnings: vec!["w".into()], infos: Vec::new() });
+        assert_eq!(body(&ok), r#"{"status":"success","data":[],"warnings":["w"]}"#);
+        let err = Err(ApiError::invalid_param("query", "parse error"));
+        assert_eq!(
+            body(&err),
+            r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": parse error"}"#
+        );
+    }
+
+    #[test]
+    fn too_many_warnings_are_counted() {
+        let warnings: Vec<String> = (0..13).map(|i| format!("w{i}")).collect();
+        let ok = Ok(Success { data: "1".into(), warnings, infos: Vec::new() });
+        let v: serde_json::Value = serde_json::from_str(&body(&ok)).unwrap();
+        let w = v["warnings"].as_array().unwrap();
+        assert_eq!(w.len(), 11);
+        assert_eq!(w[10], "3 more warning annotations omitted");
+    }
+
+    #[test]
+    fn error_codes() {
+        assert_eq!(ErrorType::BadData.status().as_u16(), 400);
+        assert_eq!(ErrorType::Execution.status().as_u16(), 422);
+        assert_eq!(ErrorType::Canceled.status().as_u16(), 499);
+        assert_eq!(ErrorType::Timeout.status().as_u16(), 503);
+        assert_eq!(ErrorType::Internal.status().as_u16(), 500);
+        assert_eq!(ErrorType::NotFound.status().as_u16(), 404);
+        assert_eq!(ErrorType::NotAcceptable.status().as_u16(), 406);
+        assert_eq!(ErrorType::Unavailable.status().as_u16(), 503);
+    }
+}
