@@ -10,11 +10,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Ingest allocates many small, short-lived objects (alerts, label sets, samples); mimalloc
-/// serves them faster than glibc's malloc and returns memory to the OS more readily.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use cli::{CheckCommand, Cli, Command, TemplateCommand, TestCommand, TsdbCommand};
 
 /// Exit code for usage errors and commands not built yet (clap uses 2 for usage errors too).
