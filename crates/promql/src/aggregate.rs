@@ -18,8 +18,6 @@
 mod count_values;
 mod format;
 mod grouping;
-mod kahan;
-mod quantile;
 mod simple;
 mod topk;
 

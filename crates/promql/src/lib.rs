@@ -17,6 +17,7 @@ pub mod functions;
 pub mod parse;
 pub mod promqltest;
 pub mod signatures;
+mod stats;
 pub mod value;
 
 pub use ast::Expr;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use model::histogram::FloatHistogram;
 
 use super::grouping::Grouper;
-use super::{kahan, quantile};
 use crate::ast::AggOp;
+use crate::stats::{kahan_inc, quantile};
 use crate::value::{Annotations, Sample};
 
 /// One group's running state at one step.
@@ -83,7 +83,7 @@ impl Simple {
                 }
                 (AggOp::Sum, None) => {
                     if acc.has_float {
-                        (acc.value, acc.c) = kahan::inc(s.f, acc.value, acc.c);
+                        (acc.value, acc.c) = kahan_inc(s.f, acc.value, acc.c);
                     } else {
                         start_float(acc, s.f);
                     }
@@ -164,7 +164,7 @@ impl Simple {
                 AggOp::Count => acc.count,
                 AggOp::Stdvar => acc.value / acc.count,
                 AggOp::Stddev => (acc.value / acc.count).sqrt(),
-                AggOp::Quantile => quantile::quantile(q, &mut self.values[gid]),
+                AggOp::Quantile => quantile(q, &mut self.values[gid]),
                 _ => acc.value,
             };
             out.push(Sample {
@@ -227,7 +227,7 @@ fn start_float(acc: &mut Acc, f: f64) {
 fn add_to_mean(acc: &mut Acc, f: f64) {
     acc.count += 1.0;
     if !acc.incremental {
-        let (sum, c) = kahan::inc(f, acc.value, acc.c);
+        let (sum, c) = kahan_inc(f, acc.value, acc.c);
         if !sum.is_infinite() {
             (acc.value, acc.c) = (sum, c);
             return;
@@ -237,7 +237,7 @@ fn add_to_mean(acc: &mut Acc, f: f64) {
         acc.c /= acc.count - 1.0;
     }
     let q = (acc.count - 1.0) / acc.count;
-    (acc.mean, acc.c) = kahan::inc(f / acc.count, q * acc.mean, q * acc.c);
+    (acc.mean, acc.c) = kahan_inc(f / acc.count, q * acc.mean, q * acc.c);
 }
 
 fn histogram_ignored(op: AggOp, annotations: &mut Annotations) {

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use crate::stats::almost_equal;
 use model::labels::{BUCKET_LABEL, Labels};
-use model::storage::is_stale_nan;
 
 use super::util::{annot, metric_name, parse_go_float, sample, scalar_arg, string_arg, vector_arg};
 use super::{StepCall, StepOutput};
@@ -229,27 +229,6 @@ fn sort_and_coalesce(buckets: &mut Vec<Bucket>) {
         }
     }
     *buckets = merged;
-}
-
-/// Prometheus' `almost.Equal`: relative difference below `epsilon` (absolute near zero); NaN
-/// equals NaN, the staleness marker only itself.
-fn almost_equal(a: f64, b: f64, epsilon: f64) -> bool {
-    if is_stale_nan(a) || is_stale_nan(b) {
-        return is_stale_nan(a) && is_stale_nan(b);
-    }
-    if a.is_nan() && b.is_nan() {
-        return true;
-    }
-    if a == b {
-        return true;
-    }
-    let min_normal = f64::MIN_POSITIVE;
-    let abs_sum = a.abs() + b.abs();
-    let diff = (a - b).abs();
-    if a == 0.0 || b == 0.0 || abs_sum < min_normal {
-        return diff < epsilon * min_normal;
-    }
-    diff / abs_sum.min(f64::MAX) < epsilon
 }
 
 /// Makes cumulative counts non-decreasing: tiny relative differences (floating-point noise)

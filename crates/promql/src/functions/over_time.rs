@@ -1,11 +1,10 @@
 //! Aggregations of each series over its window: `*_over_time`, and the experimental
 //! `mad_over_time` and `ts_of_*_over_time`.
 
-use std::cmp::Ordering;
-
 use super::Window;
 use super::util::{annot, kahan_inc};
 use crate::engine::QueryError;
+use crate::stats::quantile as quantile_of;
 use crate::value::{Annotations, FPoint};
 
 type Out = Result<Option<f64>, QueryError>;
@@ -153,31 +152,4 @@ pub(super) fn mad(w: &Window<'_>, _: &mut Annotations) -> Out {
         *v = (*v - median).abs();
     }
     Ok(Some(quantile_of(0.5, &mut values)))
-}
-
-/// The φ-quantile of `values` (sorted in place, NaNs first as Prometheus sorts them), by
-/// linear interpolation between the closest ranks φ·(n−1). φ < 0 gives -Inf, φ > 1 +Inf,
-/// NaN or no values NaN.
-pub(crate) fn quantile_of(q: f64, values: &mut [f64]) -> f64 {
-    if values.is_empty() || q.is_nan() {
-        return f64::NAN;
-    }
-    if q < 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if q > 1.0 {
-        return f64::INFINITY;
-    }
-    values.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        (false, false) => a.partial_cmp(b).unwrap_or(Ordering::Equal),
-    });
-    let n = values.len() as f64;
-    let rank = q * (n - 1.0);
-    let lower = rank.floor().max(0.0);
-    let upper = (lower + 1.0).min(n - 1.0);
-    let weight = rank - rank.floor();
-    values[lower as usize] * (1.0 - weight) + values[upper as usize] * weight
 }

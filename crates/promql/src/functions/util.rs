@@ -7,20 +7,7 @@ use super::{ArgValue, StepCall};
 use crate::engine::QueryError;
 use crate::value::Sample;
 
-/// One step of Kahan-Babuška (Neumaier) summation, as Prometheus' `kahansum.Inc`: adds `inc`
-/// to `sum` and returns the new sum and compensation. The compensation resets once the sum
-/// overflows, so infinities come out unharmed.
-pub(crate) fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
-    let t = sum + inc;
-    let c = if t.is_infinite() {
-        0.0
-    } else if sum.abs() >= inc.abs() {
-        c + ((sum - t) + inc)
-    } else {
-        c + ((inc - t) + sum)
-    };
-    (t, c)
-}
+pub(crate) use crate::stats::kahan_inc;
 
 /// Go's `math.Min`: NaN wins, and -0 is smaller than +0.
 pub(crate) fn go_min(a: f64, b: f64) -> f64 {

@@ -12,28 +12,7 @@ use crate::value::{Sample, Series, Value};
 /// Relative error allowed between expected and actual values.
 pub const EPSILON: f64 = 1e-6;
 
-/// The smallest positive normal `f64`.
-const MIN_NORMAL: f64 = f64::MIN_POSITIVE;
-
-/// Whether `a` and `b` are equal within relative error `epsilon`: both StaleNaN, both another
-/// NaN, or `|a-b| / min(|a|+|b|, MaxFloat) < epsilon` (absolute `epsilon * MinNormal` near 0).
-pub fn almost_equal(a: f64, b: f64, epsilon: f64) -> bool {
-    if is_stale_nan(a) || is_stale_nan(b) {
-        return is_stale_nan(a) && is_stale_nan(b);
-    }
-    if a.is_nan() && b.is_nan() {
-        return true;
-    }
-    if a == b {
-        return true;
-    }
-    let abs_sum = a.abs() + b.abs();
-    let diff = (a - b).abs();
-    if a == 0.0 || b == 0.0 || abs_sum < MIN_NORMAL {
-        return diff < epsilon * MIN_NORMAL;
-    }
-    diff / abs_sum.min(f64::MAX) < epsilon
-}
+pub use crate::stats::almost_equal;
 
 /// A float as the reports print it (`+Inf`, `NaN`, `stale`, shortest round-trip otherwise).
 pub fn fmt_f64(f: f64) -> String {
