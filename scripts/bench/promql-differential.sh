@@ -42,15 +42,7 @@ done
 
 # ---------------------------------------------------------------------------------------------
 # Tools (as scripts/interop/alertmanager.sh installs them).
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-need_pkg() { # command package
-    command -v "$1" >/dev/null && return 0
-    echo "installing $2 with apt-get..." >&2
-    as_root apt-get install -y -qq --no-install-recommends "$2" >/dev/null 2>&1 ||
-        { as_root apt-get update -qq >/dev/null 2>&1 &&
-            as_root apt-get install -y -qq --no-install-recommends "$2" >/dev/null 2>&1; } ||
-        { echo "could not install $2" >&2; exit 2; }
-}
+. "$root/scripts/lib/common.sh"
 need_pkg prometheus prometheus
 need_pkg promtool prometheus
 need_pkg python3 python3
@@ -64,15 +56,8 @@ if [ -z "$klaxon" ]; then
     klaxon="$root/target/release/klaxon"
 fi
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    if [ -n "${KEEP:-}" ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+start_workdir
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$(now)"; }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }

@@ -27,15 +27,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-need_pkg() { # command package
-    command -v "$1" >/dev/null && return 0
-    echo "installing $2 with apt-get..." >&2
-    as_root apt-get install -y -qq --no-install-recommends "$2" >/dev/null 2>&1 ||
-        { as_root apt-get update -qq >/dev/null 2>&1 &&
-            as_root apt-get install -y -qq --no-install-recommends "$2" >/dev/null 2>&1; } ||
-        { echo "could not install $2" >&2; exit 2; }
-}
+. "$root/scripts/lib/common.sh"
 need_pkg promtool prometheus
 need_pkg prometheus prometheus
 need_pkg python3 python3
@@ -47,14 +39,7 @@ if [ -z "$klaxon" ]; then
     klaxon="$root/target/debug/klaxon"
 fi
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-    if [ -n "${KEEP:-}" ]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+start_workdir
 
 fail() {
     echo "FAIL: $*" >&2
@@ -68,9 +53,6 @@ fail() {
 }
 pass() { echo "ok: $*"; }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 wait_for() { # seconds command...
     local secs="$1"; shift
