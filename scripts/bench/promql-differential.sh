@@ -13,8 +13,8 @@
 #      compares the results (promql-differential/compare.py: same series, values within relative
 #      tolerance 1e-6, NaN == NaN). Prints every difference; known, explained differences
 #      between Prometheus 2 and 3 semantics are listed in compare.py (EXPLAINED).
-#   4. Prints the median latency per query class for each server and each server's peak RSS
-#      (VmHWM from /proc).
+#   4. Prints the median latency per query class for each server, and each server's RSS with the
+#      data loaded (before any query) and its peak RSS (VmRSS and VmHWM from /proc).
 #
 # Exit status: 0 when every difference is explained, 1 otherwise, 2 on setup failures.
 # Not run in CI (minutes of wall time); run by hand.
@@ -61,6 +61,7 @@ start_workdir
 now() { date +%s.%N; }
 since() { python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$1" "$(now)"; }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 wait_ready() { # name url pid log
     for _ in $(seq 1 600); do
         if curl -fsS -o /dev/null "$2" 2>/dev/null; then return 0; fi
@@ -118,6 +119,8 @@ count() { curl -fsS "http://127.0.0.1:$1/api/v1/query" --data-urlencode 'query=c
     --data-urlencode "time=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end_ms"]/1000)' "$om.meta.json")" |
     python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)'; }
 prom_series=$(count "$prom_port") klaxon_series=$(count "$klaxon_port")
+# Memory holding the data, before the query load adds its peaks.
+prom_loaded_rss=$(rss_mb "$prom_pid") klaxon_loaded_rss=$(rss_mb "$klaxon_pid")
 echo "series visible at the end: prometheus $prom_series, klaxon $klaxon_series" >&2
 
 # ---------------------------------------------------------------------------------------------
@@ -132,8 +135,8 @@ python3 "$helpers/compare.py" "$work/queries.jsonl" "http://127.0.0.1:$prom_port
 
 echo
 echo "history: $(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print("%d series, %d samples" % (m["series"], m["samples"]))' "$om.meta.json"), ${hours}h at 15s"
-printf '%-12s %12s %16s %24s\n' "server" "import (s)" "import RSS (MB)" "peak RSS serving (MB)"
-printf '%-12s %12s %16s %24s\n' prometheus "$prom_import" "$prom_import_rss" "$(peak_rss_mb "$prom_pid")"
-printf '%-12s %12s %16s %24s\n' klaxon "$klaxon_import" "$klaxon_import_rss" "$(peak_rss_mb "$klaxon_pid")"
+printf '%-12s %12s %16s %18s %24s\n' "server" "import (s)" "import RSS (MB)" "loaded RSS (MB)" "peak RSS serving (MB)"
+printf '%-12s %12s %16s %18s %24s\n' prometheus "$prom_import" "$prom_import_rss" "$prom_loaded_rss" "$(peak_rss_mb "$prom_pid")"
+printf '%-12s %12s %16s %18s %24s\n' klaxon "$klaxon_import" "$klaxon_import_rss" "$klaxon_loaded_rss" "$(peak_rss_mb "$klaxon_pid")"
 [ "$status" = 0 ] || echo "unexplained differences: see above (exit $status)" >&2
 exit "$status"
