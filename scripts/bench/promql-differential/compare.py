@@ -215,6 +215,14 @@ EXPLAINED = [
         "check": ties_only,
     },
     {
+        # histogram_fraction on classic `le` buckets is Prometheus 3 (2.42 reads native
+        # histograms only, so it answers nothing for them); klaxon follows 3.
+        "reason": "histogram_fraction on classic buckets is Prometheus 3 only",
+        "applies": lambda q: "histogram_fraction(" in q["query"],
+        "check": lambda q, a, b, rel, abs_: a.get("status") == "success"
+        and not a["data"]["result"] and b.get("status") == "success" and bool(b["data"]["result"]),
+    },
+    {
         # Prometheus 3 accepts any UTF-8 label name, so label_replace("1x", ...) is valid.
         "reason": "Prometheus 3 UTF-8 label names",
         "applies": lambda q: re.search(r"label_(replace|join)\(", q["query"]) is not None,
