@@ -38,5 +38,6 @@ pub mod histogram;
 pub mod labels;
 pub mod matcher;
 pub mod regex;
+pub mod relabel;
 pub mod storage;
 pub mod time;
