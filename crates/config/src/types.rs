@@ -22,9 +22,18 @@ pub struct Config {
     pub remote_write: Vec<RemoteWriteConfig>,
     /// Accepted and kept for `/api/v1/status/config`; klaxon does not act on these yet.
     pub remote_read: Vec<serde_json::Value>,
+    /// `storage:` (TSDB retention and out-of-order window, exemplars).
+    pub storage: StorageConfig,
+    /// `tracing:` when present (klaxon does not export traces yet; checked as upstream does).
+    pub tracing: Option<TracingConfig>,
+    /// `otlp:`, as written; `Null` when absent.
+    pub otlp: serde_json::Value,
+    /// `runtime:` (Go runtime tuning, meaningless here), as written; `Null` when absent.
+    pub runtime: serde_json::Value,
     /// The directory relative paths are resolved against.
     pub base_dir: PathBuf,
-    /// The file's text, for `/api/v1/status/config`.
+    /// The file's text as read. It holds secrets: `/api/v1/status/config` serves
+    /// [`Config::masked_yaml`] instead.
     pub original: String,
 }
 
@@ -46,8 +55,18 @@ pub struct GlobalConfig {
     pub metric_name_validation_scheme: String,
     pub scrape_protocols: Vec<ScrapeProtocol>,
     pub extra_scrape_metrics: bool,
+    /// Absolute (resolved against the config directory); empty when unset.
     pub query_log_file: String,
+    /// Absolute (resolved against the config directory); empty when unset.
     pub scrape_failure_log_file: String,
+    /// `metric_name_escaping_scheme`: empty when unset (then derived per job).
+    pub metric_name_escaping_scheme: String,
+    pub scrape_native_histograms: bool,
+    pub convert_classic_histograms_to_nhcb: bool,
+    pub always_scrape_classic_histograms: bool,
+    /// Whether `scrape_protocols` was written in `global` (jobs then inherit it as is;
+    /// otherwise each job picks the default for its native-histogram setting).
+    pub scrape_protocols_set: bool,
 }
 
 /// The per-scrape limits (0 = unlimited). Global values are the defaults of every job.
@@ -71,6 +90,75 @@ pub enum ScrapeProtocol {
     OpenMetricsText1_0_0,
     PrometheusText0_0_4,
     PrometheusText1_0_0,
+}
+
+impl ScrapeProtocol {
+    /// Every protocol, sorted by name (the order upstream lists them in errors).
+    pub const ALL: [ScrapeProtocol; 5] = [
+        ScrapeProtocol::OpenMetricsText0_0_1,
+        ScrapeProtocol::OpenMetricsText1_0_0,
+        ScrapeProtocol::PrometheusProto,
+        ScrapeProtocol::PrometheusText0_0_4,
+        ScrapeProtocol::PrometheusText1_0_0,
+    ];
+
+    /// Upstream's default `scrape_protocols` (native histograms off).
+    pub const DEFAULT: [ScrapeProtocol; 4] = [
+        ScrapeProtocol::OpenMetricsText1_0_0,
+        ScrapeProtocol::OpenMetricsText0_0_1,
+        ScrapeProtocol::PrometheusText1_0_0,
+        ScrapeProtocol::PrometheusText0_0_4,
+    ];
+
+    /// The default when the job scrapes native histograms: protobuf first.
+    pub const DEFAULT_PROTO_FIRST: [ScrapeProtocol; 5] = [
+        ScrapeProtocol::PrometheusProto,
+        ScrapeProtocol::OpenMetricsText1_0_0,
+        ScrapeProtocol::OpenMetricsText0_0_1,
+        ScrapeProtocol::PrometheusText1_0_0,
+        ScrapeProtocol::PrometheusText0_0_4,
+    ];
+
+    /// The config spelling (`OpenMetricsText1.0.0`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ScrapeProtocol::PrometheusProto => "PrometheusProto",
+            ScrapeProtocol::OpenMetricsText0_0_1 => "OpenMetricsText0.0.1",
+            ScrapeProtocol::OpenMetricsText1_0_0 => "OpenMetricsText1.0.0",
+            ScrapeProtocol::PrometheusText0_0_4 => "PrometheusText0.0.4",
+            ScrapeProtocol::PrometheusText1_0_0 => "PrometheusText1.0.0",
+        }
+    }
+
+    /// The protocol of a config spelling (case-sensitive, as upstream).
+    pub fn from_name(name: &str) -> Option<ScrapeProtocol> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The media type with parameters, as it goes into the `Accept` header.
+    pub fn header(self) -> &'static str {
+        match self {
+            ScrapeProtocol::PrometheusProto => {
+                "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"
+            }
+            ScrapeProtocol::OpenMetricsText0_0_1 => "application/openmetrics-text;version=0.0.1",
+            ScrapeProtocol::OpenMetricsText1_0_0 => "application/openmetrics-text;version=1.0.0",
+            ScrapeProtocol::PrometheusText0_0_4 => "text/plain;version=0.0.4",
+            ScrapeProtocol::PrometheusText1_0_0 => "text/plain;version=1.0.0",
+        }
+    }
+
+    /// The bare media type (`text/plain`), for matching a response's `Content-Type`.
+    pub fn media_type(self) -> &'static str {
+        let h = self.header();
+        h.split(';').next().unwrap_or(h)
+    }
+}
+
+impl std::fmt::Display for ScrapeProtocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// One entry of `scrape_configs`, defaults from `global` already applied.
@@ -98,9 +186,44 @@ pub struct ScrapeConfig {
     pub service_discovery: Vec<SdConfig>,
     pub relabel_configs: Vec<RelabelConfig>,
     pub metric_relabel_configs: Vec<RelabelConfig>,
+    /// Default from global.
+    pub scrape_native_histograms: bool,
+    /// Default from global.
+    pub always_scrape_classic_histograms: bool,
+    /// Default from global.
+    pub convert_classic_histograms_to_nhcb: bool,
+    /// Default from global.
+    pub extra_scrape_metrics: bool,
+    /// Default from global; absolute.
+    pub scrape_failure_log_file: String,
+    /// `utf8` or `legacy`; default from global.
+    pub metric_name_validation_scheme: String,
+    /// `allow-utf-8`, `underscores`, `dots` or `values`; derived as upstream when unset.
+    pub metric_name_escaping_scheme: String,
+    /// 0 = no limit.
+    pub native_histogram_bucket_limit: u64,
+    pub native_histogram_min_bucket_factor: f64,
+}
+
+impl ScrapeConfig {
+    /// Whether a reload must restart this job's scrape loops: any setting differs. (Service
+    /// discovery differences alone only change the targets; see [`ScrapeConfig::same_scraping`].)
+    pub fn changed(&self, other: &ScrapeConfig) -> bool {
+        self != other
+    }
+
+    /// Whether everything but service discovery is equal: the scrape loops can stay, only
+    /// the target set is re-derived.
+    pub fn same_scraping(&self, other: &ScrapeConfig) -> bool {
+        let mut a = self.clone();
+        a.service_discovery.clone_from(&other.service_discovery);
+        a == *other
+    }
 }
 
 /// One service-discovery mechanism of a job (or of an Alertmanager set).
+// Few of these exist (one per SD block of a config); boxing would only make matching clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum SdConfig {
     /// All `static_configs` of the job, in order.
@@ -200,6 +323,11 @@ pub struct RemoteWriteConfig {
     pub http_client: HttpClientConfig,
     pub queue_config: QueueConfig,
     pub metadata_config: MetadataConfig,
+    pub round_robin_dns: bool,
+    /// Log the failed requests of remote write 2.0 (debugging aid).
+    pub failed_request_logging: bool,
+    /// `prometheus.WriteRequest` (default, remote write 1.0) or `io.prometheus.write.v2.Request`.
+    pub protobuf_message: String,
 }
 
 /// `queue_config` with upstream's defaults.
@@ -231,6 +359,46 @@ pub struct MetadataConfig {
     pub send: bool,
     /// Default 1m.
     pub send_interval: Duration,
-    /// Default 500.
+    /// Default 2000.
     pub max_samples_per_send: usize,
+}
+
+/// `storage:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageConfig {
+    pub tsdb: TsdbConfig,
+    /// `exemplars.max_exemplars`: default 100000; 0 or less disables exemplar storage.
+    pub max_exemplars: i64,
+}
+
+/// `storage.tsdb`: the settings a reload may change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TsdbConfig {
+    /// How far back an out-of-order sample is accepted; 0 (default) rejects them.
+    pub out_of_order_time_window: Duration,
+    /// 0.0..=1.0; 0 = off.
+    pub stale_series_compaction_threshold: f64,
+    /// `chunk_encoding.floats`: `""` (default), `xor` or `xor2`.
+    pub chunk_encoding_floats: String,
+    /// `retention.time`: overrides `--storage.tsdb.retention.time` when set.
+    pub retention_time: Option<Duration>,
+    /// `retention.size` in bytes; 0 = unset.
+    pub retention_size: u64,
+    /// `retention.percentage` of the disk; 0 = unset.
+    pub retention_percentage: f64,
+}
+
+/// `tracing:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TracingConfig {
+    /// `grpc` (default) or `http`.
+    pub client_type: String,
+    pub endpoint: String,
+    pub sampling_fraction: f64,
+    pub insecure: bool,
+    pub tls_config: httpclient::config::TlsConfig,
+    pub headers: BTreeMap<String, String>,
+    /// `""` or `gzip`.
+    pub compression: String,
+    pub timeout: Duration,
 }

@@ -113,9 +113,28 @@ pub struct RunArgs {
     /// Base path for metrics storage.
     #[arg(long = "storage.tsdb.path", default_value = "data/")]
     pub storage_tsdb_path: PathBuf,
-    /// How long to retain samples in storage (Prometheus duration).
-    #[arg(long = "storage.tsdb.retention.time", default_value = "15d")]
-    pub storage_tsdb_retention_time: String,
+    /// How long to retain samples in storage (Prometheus duration). Default 15d, or no time
+    /// limit when only `--storage.tsdb.retention.size` is set.
+    #[arg(long = "storage.tsdb.retention.time")]
+    pub storage_tsdb_retention_time: Option<String>,
+    /// Maximum bytes of storage blocks (and WAL) to keep, e.g. `512MB`; oldest blocks go first.
+    /// 0: no size limit.
+    #[arg(long = "storage.tsdb.retention.size", default_value = "0")]
+    pub storage_tsdb_retention_size: String,
+    /// Time range of the blocks cut from the head (upstream's hidden flag; for tests and
+    /// benchmarks).
+    #[arg(long = "storage.tsdb.min-block-duration", default_value = "2h", hide = true)]
+    pub storage_tsdb_min_block_duration: model::duration::Duration,
+    /// Accepted for compatibility; compacted block ranges follow the retention (upstream's
+    /// default rule: a tenth of it, at most 31d).
+    #[arg(long = "storage.tsdb.max-block-duration", hide = true)]
+    pub storage_tsdb_max_block_duration: Option<model::duration::Duration>,
+    /// Enable shutdown and reload via HTTP request (`/-/quit`, `/-/reload`).
+    #[arg(long = "web.enable-lifecycle")]
+    pub web_enable_lifecycle: bool,
+    /// Accept remote-write requests on `/api/v1/write`.
+    #[arg(long = "web.enable-remote-write-receiver")]
+    pub web_enable_remote_write_receiver: bool,
     /// Alertmanager configuration file for the embedded Alertmanager (none: rules' alerts go only
     /// to `alerting.alertmanagers`).
     #[arg(long = "alertmanager.config.file")]

@@ -40,6 +40,7 @@ fn node(op: AggOp, without: bool, labels: &[&str]) -> Aggregator {
         param: None,
         grouping: Grouping { without, labels: labels.iter().map(|s| s.to_string()).collect() },
         has_grouping: true,
+        pos: Default::default(),
     })
 }
 

@@ -13,7 +13,8 @@
 //! Arithmetic follows Prometheus step for step where results are observable: `sum` and `avg`
 //! use its compensated summation (`kahan`), `stddev`/`stdvar` its online (population)
 //! variance, `quantile` its interpolation (`quantile`). Annotations carry Prometheus' texts
-//! (without the `(line:col)` position, which the AST does not record).
+//! with the `(line:col)` of the parameter, expression or node they are about, from the
+//! scope the engine enters for the aggregation ([`Anchor`]).
 
 mod count_values;
 mod format;
@@ -23,7 +24,7 @@ mod topk;
 
 use crate::ast::{AggOp, Aggregate};
 use crate::engine::QueryError;
-use crate::value::{Annotations, Sample};
+use crate::value::{Anchor, Annotations, Sample};
 
 use self::count_values::CountValues;
 use self::format::go_g;
@@ -97,10 +98,13 @@ impl Aggregator {
                 let q = if self.op == AggOp::Quantile {
                     let q = number(self.op, param)?;
                     if q.is_nan() || !(0.0..=1.0).contains(&q) {
-                        annotations.warn(format!(
-                            "PromQL warning: quantile value should be between 0 and 1, got {}",
-                            go_g(q)
-                        ));
+                        annotations.warn_at(
+                            format!(
+                                "PromQL warning: quantile value should be between 0 and 1, got {}",
+                                go_g(q)
+                            ),
+                            Anchor::Arg(0),
+                        );
                     }
                     q
                 } else {

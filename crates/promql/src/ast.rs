@@ -241,6 +241,9 @@ pub struct Aggregate {
     pub grouping: Grouping,
     /// Whether the grouping clause was written at all (printing keeps `sum(x)` as written).
     pub has_grouping: bool,
+    /// Where the aggregation starts; `args` are `[parameter, expression]` (the parameter's
+    /// entry is `None` when there is none).
+    pub pos: Positions,
 }
 
 /// A function call; `name` is the canonical (lower-case) function name.
@@ -248,6 +251,37 @@ pub struct Aggregate {
 pub struct Call {
     pub name: String,
     pub args: Vec<Expr>,
+    /// Where the call and each argument start.
+    pub pos: Positions,
+}
+
+/// A 1-based line and byte column in the query text, as Prometheus prints positions.
+pub type LineCol = (u32, u32);
+
+/// Where a node and its arguments start in the query text, for the ` (line:col)` Prometheus
+/// appends to annotations. Known for parsed expressions, `None` for built ones.
+///
+/// Positions are not part of an expression's meaning: two `Positions` always compare equal,
+/// so the same expression written with other spacing is still the same expression.
+#[derive(Debug, Clone, Default)]
+pub struct Positions {
+    pub node: Option<LineCol>,
+    pub args: Vec<Option<LineCol>>,
+}
+
+impl PartialEq for Positions {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Positions {}
+
+impl Positions {
+    /// The start of argument `i`, when known.
+    pub fn arg(&self, i: usize) -> Option<LineCol> {
+        self.args.get(i).copied().flatten()
+    }
 }
 
 impl Expr {

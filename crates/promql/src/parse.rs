@@ -75,6 +75,7 @@ pub fn parse_with(input: &str, opts: ParseOptions) -> Result<Expr, ParseError> {
                 // the text as written, where `+` is simply dropped.
                 src.unary_plus.clear();
                 src.unary_seen.set(0);
+                src.call_cursor.set(0);
                 parse_prepared(&src, input)?
             }
         }
@@ -112,6 +113,8 @@ pub(crate) struct Source<'a> {
     unary_plus: Vec<bool>,
     /// How many unary nodes the conversion has taken so far.
     unary_seen: std::cell::Cell<usize>,
+    /// The token after the last call or aggregation the conversion has placed.
+    call_cursor: std::cell::Cell<usize>,
     /// An upper bound on the tree's depth, from the tokens.
     depth_bound: usize,
 }
@@ -125,6 +128,7 @@ impl<'a> Source<'a> {
             tokens,
             unary_plus: Vec::new(),
             unary_seen: std::cell::Cell::new(0),
+            call_cursor: std::cell::Cell::new(0),
         }
     }
 
@@ -135,6 +139,36 @@ impl<'a> Source<'a> {
         match self.unary_plus.get(n) {
             Some(true) => crate::ast::UnaryOp::Pos,
             _ => crate::ast::UnaryOp::Neg,
+        }
+    }
+
+    /// Where the next call or aggregation named `name` and its first `nargs` arguments start.
+    ///
+    /// The conversion visits nodes in pre-order, which is the text order of their name tokens
+    /// (a node's name precedes its arguments, a left operand its right one), so the next
+    /// name token followed by `(` (or by `by`/`without`) after the previous one is this node's.
+    /// Names after `@` (`@ start()`) are modifiers, not calls.
+    pub fn next_call(&self, name: &str, nargs: usize) -> crate::ast::Positions {
+        let from = self.call_cursor.get();
+        let found = self.tokens.iter().enumerate().skip(from).position(|(i, t)| {
+            let opens = self
+                .tokens
+                .get(i + 1)
+                .is_some_and(|n| n.is("(") || n.is_keyword("by") || n.is_keyword("without"));
+            let after_at = i > 0 && self.tokens[i - 1].is("@");
+            t.is_keyword(name) && opens && !after_at
+        });
+        let Some(idx) = found.map(|k| k + from) else {
+            return crate::ast::Positions::default();
+        };
+        self.call_cursor.set(idx + 1);
+        let at = |p: usize| {
+            let (line, col) = lexer::line_col(self.input, p);
+            (u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX))
+        };
+        crate::ast::Positions {
+            node: Some(at(self.tokens[idx].pos)),
+            args: (0..nargs).map(|k| self.arg_pos(idx, k).map(at)).collect(),
         }
     }
 

@@ -39,7 +39,7 @@ fn default_matching(card: Cardinality) -> Option<VectorMatching> {
 }
 
 fn call(n: &str, args: Vec<Expr>) -> Expr {
-    Expr::Call(Call { name: n.into(), args })
+    Expr::Call(Call { name: n.into(), args, pos: Default::default() })
 }
 
 fn ok(input: &str) -> Expr {
@@ -338,6 +338,7 @@ fn unary_plus_is_kept_on_non_literals() {
             ))),
             grouping: Grouping { without: false, labels: vec![] },
             has_grouping: false,
+            pos: Default::default(),
         })
     );
     assert_eq!(ok("sum(x) by (a) + y").to_string(), "sum by (a) (x) + y");
@@ -353,6 +354,7 @@ fn aggregations() {
             param: param.map(Box::new),
             grouping: Grouping { without, labels: labels.iter().map(|s| s.to_string()).collect() },
             has_grouping,
+            pos: Default::default(),
         })
     };
     assert_eq!(ok("sum(foo)"), agg(AggOp::Sum, sel("foo"), None, false, &[], false));

@@ -8,4 +8,10 @@
 //! Built so far: [`exposition`], the text and OpenMetrics parsers (also used by
 //! `klaxon tsdb import openmetrics`).
 
+pub mod discovery;
 pub mod exposition;
+pub mod fetch;
+pub mod manager;
+pub mod scrape_loop;
+pub mod status;
+pub mod target;

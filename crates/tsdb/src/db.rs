@@ -23,11 +23,27 @@ pub struct DbOptions {
     pub head: HeadOptions,
     /// Time range of one imported block, in ms; blocks are aligned to multiples of it.
     pub block_duration_ms: i64,
+    /// `--storage.tsdb.retention.time` in ms: blocks whose max time is this much older than the
+    /// newest block's are deleted. 0 = no time retention.
+    pub retention_ms: i64,
+    /// `--storage.tsdb.retention.size` in bytes: the oldest blocks are deleted until blocks
+    /// and WAL fit. 0 = no size retention.
+    pub retention_bytes: u64,
+    /// The write-ahead log in `<dir>/wal`; `None` keeps the head in memory only (tools
+    /// that only write blocks, such as `klaxon tsdb import`, which may run beside a server
+    /// using the same directory).
+    pub wal: Option<crate::wal::WalOptions>,
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
-        DbOptions { head: HeadOptions::default(), block_duration_ms: DEFAULT_BLOCK_DURATION_MS }
+        DbOptions {
+            head: HeadOptions::default(),
+            block_duration_ms: DEFAULT_BLOCK_DURATION_MS,
+            retention_ms: crate::compact::DEFAULT_RETENTION_MS,
+            retention_bytes: 0,
+            wal: Some(crate::wal::WalOptions::default()),
+        }
     }
 }
 
@@ -41,6 +57,11 @@ pub struct Db {
     /// Sorted by min time, then id.
     blocks: RwLock<Vec<Block>>,
     skipped: Mutex<Vec<TsdbError>>,
+    /// Head cuts, compaction and retention (crate::compact).
+    maint: crate::compact::MaintState,
+    /// The write-ahead log and what its replay at open found (crate::wal).
+    wal: Option<crate::wal::HeadLog>,
+    wal_replay: Option<crate::wal::ReplayReport>,
 }
 
 /// The file an error is about.
@@ -59,21 +80,34 @@ fn is_block_id(name: &str) -> bool {
 impl Db {
     /// Opens (creating if needed) the database in `dir` and loads its blocks. Blocks that fail
     /// verification are left out and listed by [`Db::skipped_blocks`]; unfinished writes
-    /// (`<id>.tmp`) are removed. Fails only when the directory itself cannot be used.
+    /// (`<id>.tmp`) are removed. Then the write-ahead log is replayed into the head (see
+    /// [`Db::wal_replay`]); a damaged tail is repaired and reported, not an error. Fails only
+    /// when the directory or the log's files cannot be used.
     pub fn open(dir: impl AsRef<Path>, opts: DbOptions) -> Result<Db, TsdbError> {
         let dir = dir.as_ref().to_path_buf();
         if opts.block_duration_ms <= 0 {
             return Err(TsdbError::Invalid("block duration must be positive".into()));
         }
         fs::create_dir_all(&dir).map_err(|e| TsdbError::io(&dir, e))?;
-        let db = Db {
+        let mut db = Db {
+            wal: None,
+            wal_replay: None,
             dir,
             head: Head::new(opts.head.clone()),
             opts,
             blocks: RwLock::new(Vec::new()),
             skipped: Mutex::new(Vec::new()),
+            maint: crate::compact::MaintState::default(),
         };
         db.scan(true)?;
+        // Blocks merged into a newer one are dropped; the head refuses samples its blocks hold.
+        crate::compact::after_open(&db);
+        if let Some(wal_opts) = db.opts.wal.clone() {
+            // After the blocks: samples they already hold are not replayed.
+            let (log, report) = crate::wal::HeadLog::open(&db.dir.join("wal"), &db.head, wal_opts)?;
+            db.wal = Some(log);
+            db.wal_replay = Some(report);
+        }
         Ok(db)
     }
 
@@ -208,7 +242,18 @@ impl Db {
     }
 }
 
-fn sort_blocks(blocks: &mut [Block]) {
+/// For the maintenance code (crate::compact): the loaded blocks and its state.
+impl Db {
+    pub(crate) fn block_list(&self) -> &RwLock<Vec<Block>> {
+        &self.blocks
+    }
+
+    pub(crate) fn maint_state(&self) -> &crate::compact::MaintState {
+        &self.maint
+    }
+}
+
+pub(crate) fn sort_blocks(blocks: &mut [Block]) {
     blocks.sort_by(|a, b| {
         (a.meta().min_time, &a.meta().ulid).cmp(&(b.meta().min_time, &b.meta().ulid))
     });
@@ -261,6 +306,10 @@ impl Importer<'_> {
 
 impl Storage for Db {
     fn querier(&self, mint: i64, maxt: i64) -> Result<Box<dyn Querier + '_>, StorageError> {
+        // The head's view first: a head cut truncates only after every view older than its
+        // new block has closed, so a view made now either sees the block in the list below
+        // or keeps the head's samples of its range.
+        let head = self.head.querier(mint, maxt)?;
         let mut parts: Vec<Box<dyn Querier + '_>> = self
             .blocks
             .read()
@@ -268,7 +317,6 @@ impl Storage for Db {
             .filter(|b| b.overlaps(mint, maxt))
             .map(|b| Box::new(BlockQuerier::new(b, mint, maxt)) as Box<dyn Querier>)
             .collect();
-        let head = self.head.querier(mint, maxt)?;
         if parts.is_empty() {
             return Ok(head);
         }
@@ -279,6 +327,50 @@ impl Storage for Db {
 
 impl Appendable for Db {
     fn appender(&self) -> Box<dyn Appender + '_> {
-        self.head.appender()
+        match &self.wal {
+            Some(log) => self.head.logged_appender(log),
+            None => self.head.appender(),
+        }
+    }
+}
+
+/// The write-ahead log (crate::wal).
+impl Db {
+    /// The log's writer, when the database has one (for its metrics, segments and
+    /// checkpoints).
+    pub fn wal(&self) -> Option<&crate::wal::Wal> {
+        self.wal.as_ref().map(|l| l.wal())
+    }
+
+    /// What replaying the log at open read and repaired.
+    pub fn wal_replay(&self) -> Option<&crate::wal::ReplayReport> {
+        self.wal_replay.as_ref()
+    }
+
+    /// Corruptions of the log found at open and how each was repaired (also logged).
+    pub fn wal_repairs(&self) -> &[crate::wal::WalRepair] {
+        self.wal_replay.as_ref().map_or(&[], |r| r.repairs.as_slice())
+    }
+
+    /// For compaction, after the head dropped everything before `mint`: checkpoints the log
+    /// (series the head still has, samples at or after `mint`) and deletes the segments it
+    /// covers. `None` when there was nothing to checkpoint or no log.
+    pub fn truncate_wal(
+        &self,
+        mint: i64,
+    ) -> Result<Option<crate::wal::CheckpointStats>, TsdbError> {
+        match &self.wal {
+            Some(log) => log.truncate(&self.head, mint),
+            None => Ok(None),
+        }
+    }
+
+    /// Makes everything committed durable (fsync). The database stays usable; call it at
+    /// shutdown.
+    pub fn close(&self) -> Result<(), TsdbError> {
+        match &self.wal {
+            Some(log) => log.wal().close(),
+            None => Ok(()),
+        }
     }
 }

@@ -11,10 +11,14 @@
 //!   both, merging series with equal labels in time order; appends go to the head.
 //!   [`Db::import`] and [`Db::importer`] cut imported samples into aligned two-hour blocks, as
 //!   `promtool tsdb create-blocks-from` does; [`Db::write_block`] writes one block.
+//! - [`compact`]: [`Db::maintain`] cuts the head into two-hour blocks, merges blocks into
+//!   larger ranges and deletes blocks beyond the retention time or size.
+//! - [`wal`]: the write-ahead log that makes [`Db`] durable: each commit is logged before it
+//!   becomes visible, replayed at open (a torn tail is repaired and reported), and
+//!   checkpointed when the head is cut.
 //!
 //! Both implement the `Storage` and `Appendable` seams of `model`, so scraping, PromQL, rules
-//! and the API use them without knowing their insides. Still to come: the write-ahead log,
-//! cutting head blocks, compaction and retention.
+//! and the API use them without knowing their insides.
 //!
 //! ```
 //! use model::labels::Labels;
@@ -39,15 +43,17 @@
 
 pub mod block;
 pub mod chunkenc;
+pub mod compact;
 mod crc;
 mod db;
 mod error;
 mod head;
 mod index;
 mod merge;
+pub mod wal;
 
 pub use crc::crc32c;
 pub use db::{DEFAULT_BLOCK_DURATION_MS, Db, DbOptions, Importer};
 pub use error::TsdbError;
-pub use head::{Head, HeadOptions, HeadStats, Stat};
+pub use head::{Head, HeadOptions, HeadStats, Stat, TruncateStats};
 pub use merge::MergeQuerier;

@@ -8,31 +8,25 @@
 
 use super::{FailureReason, NotifyContext, NotifyError};
 use crate::alert::Alert;
-use crate::config::http::{HttpClientConfig, ProxyConfig, TlsConfig, TlsVersion};
-use crate::config::secret::{Secret, read_secret_file};
+use crate::config::http::HttpClientConfig;
+use crate::config::secret::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 use template::Value;
 use template::alertmanager::{Data, Templates};
 
 mod data_json;
-mod oauth2;
-mod tls;
 
 pub use data_json::{AlertJson, DataJson, alert_json, data_json, time_json};
 
 /// Go's `…` truncation marker.
 pub const TRUNCATION_MARKER: &str = "…";
 
-/// An HTTP client for one integration, built once per config (re)load.
+/// An HTTP client for one integration, built once per config (re)load: the shared
+/// `httpclient::Client` (TLS, proxy, auth) with the notifier's error classification.
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: reqwest::Client,
-    cfg: Arc<HttpClientConfig>,
-    user_agent: String,
-    oauth2: Option<Arc<oauth2::TokenSource>>,
+    inner: httpclient::Client,
 }
 
 /// One request. `body` is sent as is with `content_type` (when set).
@@ -110,23 +104,7 @@ impl Client {
     /// Builds a client from a validated `http_config`. Errors name the setting (TLS files,
     /// proxy URL), never a secret.
     pub fn new(cfg: &HttpClientConfig, user_agent: &str) -> Result<Client, String> {
-        let mut b = reqwest::Client::builder();
-        b = apply_tls(b, &cfg.tls_config, cfg.enable_http2)?;
-        b = apply_proxy(b, &cfg.proxy())?;
-        b = b.redirect(if cfg.follow_redirects {
-            reqwest::redirect::Policy::limited(10)
-        } else {
-            reqwest::redirect::Policy::none()
-        });
-        if !cfg.enable_http2 {
-            b = b.http1_only();
-        }
-        let inner = b.build().map_err(|e| format!("error creating HTTP client: {e}"))?;
-        let oauth2 = match &cfg.oauth2 {
-            Some(o) => Some(Arc::new(oauth2::TokenSource::new(o, user_agent)?)),
-            None => None,
-        };
-        Ok(Client { inner, cfg: Arc::new(cfg.clone()), user_agent: user_agent.to_string(), oauth2 })
+        Ok(Client { inner: httpclient::Client::new(cfg, user_agent)? })
     }
 
     /// `POST`s an encoded JSON body with `Content-Type: application/json`.
@@ -149,15 +127,10 @@ impl Client {
     /// (see [`classify`]).
     pub async fn send(&self, req: Request) -> Result<Response, NotifyError> {
         let method = req.method.clone();
-        let mut rb = self.inner.request(req.method, &req.url);
-        let mut headers = HeaderMap::new();
-        headers.insert(reqwest::header::USER_AGENT, header_value(&self.user_agent)?);
+        let mut rb = self.inner.inner().request(req.method, &req.url);
+        let mut headers = self.inner.headers().await.map_err(prepare_error)?;
         if let Some(ct) = &req.content_type {
             headers.insert(reqwest::header::CONTENT_TYPE, header_value(ct)?);
-        }
-        self.add_config_headers(&mut headers)?;
-        if let Some(auth) = self.authorization().await? {
-            headers.insert(reqwest::header::AUTHORIZATION, auth);
         }
         for (n, v) in &req.headers {
             let name = HeaderName::from_bytes(n.as_bytes()).map_err(|_| {
@@ -178,88 +151,30 @@ impl Client {
         let body = resp.bytes().await.map_err(|e| transport_error(&method, e))?;
         Ok(Response { status, headers, body })
     }
+}
 
-    /// `http_headers`: values, secrets, then file contents.
-    fn add_config_headers(&self, out: &mut HeaderMap) -> Result<(), NotifyError> {
-        let Some(hs) = &self.cfg.http_headers else { return Ok(()) };
-        for (name, h) in hs {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                NotifyError::permanent(
-                    FailureReason::Other,
-                    format!("invalid header name {name:?}"),
-                )
-            })?;
-            for v in &h.values {
-                out.append(name.clone(), header_value(v)?);
-            }
-            for s in &h.secrets {
-                out.append(name.clone(), header_value(s.expose())?);
-            }
-            for f in &h.files {
-                let s = read_secret_file(Path::new(f)).map_err(|e| {
-                    NotifyError::retryable(
-                        FailureReason::Other,
-                        format!("unable to read headers file: {e}"),
-                    )
-                })?;
-                out.append(name.clone(), header_value(s.expose())?);
-            }
-        }
-        Ok(())
-    }
-
-    /// The `Authorization` header the config asks for, with `*_file` secrets read now.
-    async fn authorization(&self) -> Result<Option<HeaderValue>, NotifyError> {
-        if let Some(a) = &self.cfg.authorization {
-            let cred =
-                secret_or_file(&a.credentials, &a.credentials_file, "authorization credentials")?;
-            let mut v = header_value(&format!("{} {}", a.kind, cred.expose()))?;
-            v.set_sensitive(true);
-            return Ok(Some(v));
-        }
-        if let Some(b) = &self.cfg.basic_auth {
-            let user = if b.username_file.is_empty() {
-                b.username.clone()
-            } else {
-                read_file_secret(&b.username_file, "basic auth username")?.expose().to_string()
-            };
-            let pass = secret_or_file(&b.password, &b.password_file, "basic auth password")?;
-            return Ok(Some(basic_auth_header(&user, pass.expose())?));
-        }
-        if let Some(src) = &self.oauth2 {
-            let token = src.token().await?;
-            let mut v = header_value(&format!("{} {}", token.kind, token.access_token.expose()))?;
-            v.set_sensitive(true);
-            return Ok(Some(v));
-        }
-        Ok(None)
+/// A request that could not be prepared: a bad header fails for good, an unreadable secret
+/// file or a failed token request may recover.
+fn prepare_error(e: httpclient::Error) -> NotifyError {
+    if e.is_retryable() {
+        NotifyError::retryable(FailureReason::Other, e.message)
+    } else {
+        NotifyError::permanent(FailureReason::Other, e.message)
     }
 }
 
 /// `Authorization: Basic base64(user:pass)`.
 pub fn basic_auth_header(user: &str, pass: &str) -> Result<HeaderValue, NotifyError> {
-    use base64::Engine;
-    let enc = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-    let mut v = header_value(&format!("Basic {enc}"))?;
-    v.set_sensitive(true);
-    Ok(v)
+    httpclient::client::basic_auth_header(user, pass).map_err(prepare_error)
 }
 
 fn header_value(s: &str) -> Result<HeaderValue, NotifyError> {
-    HeaderValue::from_str(s).map_err(|_| {
-        NotifyError::permanent(FailureReason::Other, "header value contains invalid characters")
-    })
-}
-
-fn read_file_secret(path: &str, what: &str) -> Result<Secret, NotifyError> {
-    read_secret_file(Path::new(path)).map_err(|e| {
-        NotifyError::retryable(FailureReason::Other, format!("unable to read {what}: {e}"))
-    })
+    httpclient::client::header_value(s).map_err(prepare_error)
 }
 
 /// The inline secret, or the content of its file when the file is set.
 pub fn secret_or_file(inline: &Secret, file: &str, what: &str) -> Result<Secret, NotifyError> {
-    if file.is_empty() { Ok(inline.clone()) } else { read_file_secret(file, what) }
+    httpclient::client::secret_or_file(inline, file, what).map_err(prepare_error)
 }
 
 fn transport_error(method: &reqwest::Method, e: reqwest::Error) -> NotifyError {
@@ -285,97 +200,6 @@ fn capitalize_method(m: &reqwest::Method) -> String {
         Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
         None => s,
     }
-}
-
-fn apply_tls(
-    mut b: reqwest::ClientBuilder,
-    tls: &TlsConfig,
-    enable_http2: bool,
-) -> Result<reqwest::ClientBuilder, String> {
-    if let Some(cfg) = tls::server_name_config(tls, enable_http2)? {
-        return Ok(b.tls_backend_preconfigured(cfg));
-    }
-    if let Some(pem) = super::tls::ca_pem(tls)? {
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .ok()
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| "unable to use specified CA cert".to_string())?;
-        b = b.tls_certs_only(certs);
-    }
-    if let Some((mut pem, key)) = super::tls::client_pem(tls)? {
-        pem.push(b'\n');
-        pem.extend_from_slice(&key);
-        let id = reqwest::Identity::from_pem(&pem)
-            .map_err(|_| "unable to use specified client cert & key".to_string())?;
-        b = b.identity(id);
-    }
-    if tls.insecure_skip_verify {
-        b = b.tls_danger_accept_invalid_certs(true);
-    }
-    if let Some(v) = tls.min_version.and_then(tls_version) {
-        b = b.tls_version_min(v);
-    }
-    if let Some(v) = tls.max_version.and_then(tls_version) {
-        b = b.tls_version_max(v);
-    }
-    Ok(b)
-}
-
-/// rustls speaks TLS 1.2 and 1.3 only; older minimums are already satisfied.
-fn tls_version(v: TlsVersion) -> Option<reqwest::tls::Version> {
-    match v {
-        TlsVersion::Tls10 | TlsVersion::Tls11 => None,
-        TlsVersion::Tls12 => Some(reqwest::tls::Version::TLS_1_2),
-        TlsVersion::Tls13 => Some(reqwest::tls::Version::TLS_1_3),
-    }
-}
-
-fn apply_proxy(
-    b: reqwest::ClientBuilder,
-    p: &ProxyConfig,
-) -> Result<reqwest::ClientBuilder, String> {
-    let mut connect_headers = HeaderMap::new();
-    for (name, values) in &p.proxy_connect_header {
-        let n = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("invalid proxy_connect_header name {name:?}"))?;
-        for v in values {
-            let hv = HeaderValue::from_str(v.expose())
-                .map_err(|_| format!("invalid proxy_connect_header value for {name:?}"))?;
-            connect_headers.append(n.clone(), hv);
-        }
-    }
-    if p.proxy_from_environment {
-        let env = |names: &[&str]| {
-            names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
-        };
-        let mut b = b.no_proxy();
-        let no_proxy = reqwest::NoProxy::from_env();
-        if let Some(u) = env(&["HTTP_PROXY", "http_proxy"]) {
-            let proxy = reqwest::Proxy::http(&u)
-                .map_err(|e| format!("invalid HTTP_PROXY: {e}"))?
-                .no_proxy(no_proxy.clone())
-                .headers(connect_headers.clone());
-            b = b.proxy(proxy);
-        }
-        if let Some(u) = env(&["HTTPS_PROXY", "https_proxy"]) {
-            let proxy = reqwest::Proxy::https(&u)
-                .map_err(|e| format!("invalid HTTPS_PROXY: {e}"))?
-                .no_proxy(no_proxy)
-                .headers(connect_headers);
-            b = b.proxy(proxy);
-        }
-        return Ok(b);
-    }
-    // Like upstream, no proxy unless configured (the environment is not consulted).
-    let b = b.no_proxy();
-    if p.proxy_url.is_empty() {
-        return Ok(b);
-    }
-    let proxy = reqwest::Proxy::all(&p.proxy_url)
-        .map_err(|e| format!("invalid proxy_url: {e}"))?
-        .no_proxy(reqwest::NoProxy::from_string(&p.no_proxy))
-        .headers(connect_headers);
-    Ok(b.proxy(proxy))
 }
 
 /// Upstream's status check (`notify.Retrier.Check`): 2xx is success; 5xx and the codes in

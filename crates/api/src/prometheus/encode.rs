@@ -54,6 +54,21 @@ pub fn write_query_data(out: &mut String, value: &Value) {
     out.push('}');
 }
 
+/// About how many bytes [`write_query_data`] writes for `value` (labels exactly, samples at
+/// a typical width), so the output can be allocated once.
+pub fn estimated_len(value: &Value) -> usize {
+    const SAMPLE: usize = 32;
+    let labels = |l: &Labels| 2 + l.iter().map(|l| l.name.len() + l.value.len() + 6).sum::<usize>();
+    64 + match value {
+        Value::Scalar { .. } | Value::String { .. } => 64,
+        Value::Vector(v) => v.iter().map(|s| labels(&s.metric) + 24 + SAMPLE).sum(),
+        Value::Matrix(m) => m
+            .iter()
+            .map(|s| labels(&s.metric) + 24 + (s.floats.len() + 16 * s.histograms.len()) * SAMPLE)
+            .sum(),
+    }
+}
+
 /// A label set as a JSON object in label order.
 pub fn write_labels(out: &mut String, labels: &Labels) {
     out.push('{');

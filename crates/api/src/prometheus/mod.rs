@@ -3,7 +3,9 @@
 //!
 //! [`router`] serves, under `/api/v1`: `query`, `query_range`, `series`, `labels`,
 //! `label/<name>/values`, `metadata`, `query_exemplars`, `format_query`, `parse_query`,
-//! `status/{buildinfo,config,flags,runtimeinfo,tsdb}`, plus `/-/healthy` and `/-/ready`.
+//! `status/{buildinfo,config,flags,runtimeinfo,tsdb}`, `targets`, `targets/metadata`,
+//! `targets/relabel_steps`, `scrape_pools`, plus `/-/healthy` and `/-/ready`; and the remote
+//! write receiver `POST /api/v1/write` when enabled ([`write`]).
 //! GET and form POST are accepted alike; the envelope, error types, status codes and the
 //! encoding of floats and timestamps are upstream's to the byte ([`json`]).
 //!
@@ -24,11 +26,14 @@
 
 pub mod encode;
 pub mod json;
+pub mod lifecycle;
 pub mod params;
 mod query;
 pub mod response;
 mod series;
 pub mod status;
+pub mod targets;
+pub mod write;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -40,8 +45,8 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
-use model::storage::Storage;
+use axum::routing::{MethodRouter, get, post};
+use model::storage::{Appendable, Storage};
 use model::time::{Clock, SystemClock};
 use promql::{Engine, ParseOptions};
 use tokio::sync::Semaphore;
@@ -78,10 +83,19 @@ pub struct PromBackend {
     pub metadata: Option<Arc<dyn MetadataSource>>,
     /// `/api/v1/status/tsdb`; computed from the store's label index when `None`.
     pub tsdb_stats: Option<Arc<dyn TsdbStatsSource>>,
+    /// `/api/v1/targets` and `/api/v1/targets/metadata` (the scrape manager); empty lists
+    /// when `None`.
+    pub targets: Option<Arc<dyn scrape::status::TargetsView>>,
     /// Until set, the API and `/-/ready` answer 503 (startup, shutdown).
     pub ready: Arc<AtomicBool>,
     /// Where "now" comes from (the default `time` of instant queries).
     pub clock: Arc<dyn Clock>,
+    /// `--web.enable-remote-write-receiver`: where `POST /api/v1/write` appends; the
+    /// endpoint is a 404 when `None` ([`write`]).
+    pub appendable: Option<Arc<dyn Appendable>>,
+    /// The running server: `/-/reload`, `/-/quit`, `/metrics`, and the live config text and
+    /// reload state of `/api/v1/status/*` (which otherwise come from the fields above).
+    pub server: Option<Arc<dyn lifecycle::ServerControl>>,
 }
 
 impl fmt::Debug for PromBackend {
@@ -109,8 +123,11 @@ impl PromBackend {
             runtime_info: RuntimeInfo::default(),
             metadata: None,
             tsdb_stats: None,
+            targets: None,
             ready: Arc::new(AtomicBool::new(true)),
             clock: Arc::new(SystemClock),
+            appendable: None,
+            server: None,
         }
     }
 }
@@ -137,6 +154,10 @@ enum Endpoint {
     Flags,
     RuntimeInfo,
     Tsdb,
+    Targets,
+    TargetsMetadata,
+    TargetsRelabelSteps,
+    ScrapePools,
 }
 
 async fn dispatch(shared: Arc<Shared>, endpoint: Endpoint, form: Form) -> ApiResult {
@@ -151,9 +172,28 @@ async fn dispatch(shared: Arc<Shared>, endpoint: Endpoint, form: Form) -> ApiRes
         Endpoint::FormatQuery => query::format(&shared, &form),
         Endpoint::ParseQuery => query::parse_tree(&shared, &form),
         Endpoint::BuildInfo => status::buildinfo(&b.build_info),
-        Endpoint::Config => status::config(&b.config_yaml),
+        Endpoint::Config => match &b.server {
+            Some(server) => status::config(&server.config_yaml()),
+            None => status::config(&b.config_yaml),
+        },
         Endpoint::Flags => status::flags(&b.flags),
-        Endpoint::RuntimeInfo => status::runtimeinfo(&b.runtime_info),
+        Endpoint::RuntimeInfo => match &b.server {
+            Some(server) => {
+                let (reload_config_success, last_config_time) = server.reload_state();
+                status::runtimeinfo(&RuntimeInfo {
+                    reload_config_success,
+                    last_config_time,
+                    ..b.runtime_info.clone()
+                })
+            }
+            None => status::runtimeinfo(&b.runtime_info),
+        },
+        Endpoint::Targets => targets::targets(&form, b.targets.as_deref()),
+        Endpoint::TargetsMetadata => {
+            targets::metadata(&form, b.targets.as_deref(), b.parse_options)
+        }
+        Endpoint::TargetsRelabelSteps => targets::relabel_steps(&form, b.targets.as_deref()),
+        Endpoint::ScrapePools => targets::scrape_pools(b.targets.as_deref()),
         Endpoint::Tsdb => match &b.tsdb_stats {
             Some(source) => status::tsdb(&form, source.as_ref()),
             None => status::tsdb(&form, &StorageStats(b.storage.clone())),
@@ -222,11 +262,15 @@ async fn api_not_found(headers: HeaderMap) -> Response {
     response
 }
 
-/// The query API and health endpoints, at their upstream paths.
+/// The query API and health endpoints, at their upstream paths, and `POST /api/v1/write`
+/// when [`PromBackend::appendable`] is set.
 pub fn router(backend: PromBackend) -> Router {
     let slots = Arc::new(Semaphore::new(backend.max_concurrency.max(1)));
+    let remote_write = backend.appendable.is_some();
     let shared = Arc::new(Shared { backend, slots });
-    Router::new()
+    let router = Router::new();
+    let router = if remote_write { router.route("/api/v1/write", write::route()) } else { router };
+    router
         .route("/api/v1/query", endpoint(Endpoint::Query, true))
         .route("/api/v1/query_range", endpoint(Endpoint::QueryRange, true))
         .route("/api/v1/query_exemplars", endpoint(Endpoint::Exemplars, true))
@@ -241,8 +285,15 @@ pub fn router(backend: PromBackend) -> Router {
         .route("/api/v1/status/flags", endpoint(Endpoint::Flags, false))
         .route("/api/v1/status/runtimeinfo", endpoint(Endpoint::RuntimeInfo, false))
         .route("/api/v1/status/tsdb", endpoint(Endpoint::Tsdb, false))
+        .route("/api/v1/targets", endpoint(Endpoint::Targets, false))
+        .route("/api/v1/targets/metadata", endpoint(Endpoint::TargetsMetadata, false))
+        .route("/api/v1/targets/relabel_steps", endpoint(Endpoint::TargetsRelabelSteps, false))
+        .route("/api/v1/scrape_pools", endpoint(Endpoint::ScrapePools, false))
         .route("/api/v1/{*rest}", get(api_not_found).post(api_not_found).options(options))
         .route("/-/healthy", get(healthy))
+        .route("/-/reload", post(lifecycle::reload).put(lifecycle::reload))
+        .route("/-/quit", post(lifecycle::quit).put(lifecycle::quit))
+        .route("/metrics", get(lifecycle::metrics))
         .route("/-/ready", get(ready))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)

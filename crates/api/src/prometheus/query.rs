@@ -14,7 +14,7 @@ use promql::ast::{Expr, ValueType};
 use promql::{QueryError, QueryOptions, QueryResult, Value};
 
 use super::Shared;
-use super::encode::write_query_data;
+use super::encode::{estimated_len, write_query_data};
 use super::params::{Form, limit_param, parse_duration_ms, parse_time, time_param};
 use super::response::{ApiError, ApiResult, ErrorType, Success};
 
@@ -136,9 +136,11 @@ fn finish(mut result: QueryResult, limit: usize) -> Success {
             warnings.push("results truncated due to limit".into());
         }
     }
-    let mut data = String::with_capacity(256);
+    // Written straight into the response body, sized up front: results can be megabytes.
+    let mut data = Success::buffer(estimated_len(&result.value));
     write_query_data(&mut data, &result.value);
-    Success { data, warnings, infos: std::mem::take(&mut result.annotations.infos) }
+    drop(result.value);
+    Success::from_buffer(data, warnings, std::mem::take(&mut result.annotations.infos))
 }
 
 /// `GET|POST /api/v1/query`.

@@ -72,19 +72,40 @@ impl ApiError {
 /// What a handler produced: data (already JSON) plus annotations, or an error.
 #[derive(Debug)]
 pub struct Success {
-    /// The `data` member, written as JSON.
+    /// The `data` member, written as JSON (after the envelope's opening when `opened`).
     pub data: String,
     pub warnings: Vec<String>,
     pub infos: Vec<String>,
+    /// Whether `data` starts with [`OPENING`] ([`Success::buffer`]): the body is then
+    /// finished in place instead of copied, which matters for results of many megabytes.
+    opened: bool,
 }
+
+/// The start of every successful response body, up to the `data` member's value.
+const OPENING: &str = r#"{"status":"success","data":"#;
 
 impl Success {
     pub fn json(data: &Json) -> Self {
-        Success { data: data.to_json_string(), warnings: Vec::new(), infos: Vec::new() }
+        Success::raw(data.to_json_string())
     }
 
     pub fn raw(data: String) -> Self {
-        Success { data, warnings: Vec::new(), infos: Vec::new() }
+        Success { data, warnings: Vec::new(), infos: Vec::new(), opened: false }
+    }
+
+    /// A buffer for the `data` member of about `capacity` bytes that already holds the
+    /// envelope's opening; pass it, written, to [`Success::from_buffer`].
+    pub fn buffer(capacity: usize) -> String {
+        // Room for the closing and a few annotations too, so finishing never reallocates.
+        let mut out = String::with_capacity(OPENING.len() + capacity + 256);
+        out.push_str(OPENING);
+        out
+    }
+
+    /// A result whose `data` was written into a [`Success::buffer`].
+    pub fn from_buffer(data: String, warnings: Vec<String>, infos: Vec<String>) -> Self {
+        debug_assert!(data.starts_with(OPENING));
+        Success { data, warnings, infos, opened: true }
     }
 }
 
@@ -102,25 +123,32 @@ fn capped(mut items: Vec<String>, what: &str) -> Vec<String> {
     items
 }
 
-/// The whole response body of a call.
-pub fn body(result: &ApiResult) -> String {
-    let mut out = String::with_capacity(64);
+/// The whole response body of a call; a result written into a [`Success::buffer`] becomes
+/// the body without a copy.
+pub fn body(result: ApiResult) -> String {
+    let mut out;
     match result {
         Ok(s) => {
-            out.push_str(r#"{"status":"success","data":"#);
-            out.push_str(&s.data);
+            if s.opened {
+                out = s.data;
+            } else {
+                out = String::with_capacity(OPENING.len() + s.data.len() + 64);
+                out.push_str(OPENING);
+                out.push_str(&s.data);
+            }
             for (key, items, what) in
-                [("warnings", &s.warnings, "warning"), ("infos", &s.infos, "info")]
+                [("warnings", s.warnings, "warning"), ("infos", s.infos, "info")]
             {
                 if !items.is_empty() {
                     out.push_str(",\"");
                     out.push_str(key);
                     out.push_str("\":");
-                    Json::strings(capped(items.clone(), what)).write(&mut out);
+                    Json::strings(capped(items, what)).write(&mut out);
                 }
             }
         }
         Err(e) => {
+            out = String::with_capacity(64 + e.message.len());
             out.push_str(r#"{"status":"error","errorType":"#);
             write_str(&mut out, e.kind.as_str());
             out.push_str(r#","error":"#);
@@ -137,7 +165,7 @@ pub fn respond(result: ApiResult, request_headers: &HeaderMap) -> Response {
         Ok(_) => StatusCode::OK,
         Err(e) => e.kind.status(),
     };
-    let mut response = (status, body(&result)).into_response();
+    let mut response = (status, body(result)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     set_cors(headers, request_headers);
@@ -168,11 +196,19 @@ mod tests {
 
     #[test]
     fn envelopes() {
-        let ok = Ok(Success { data: "[]".into(), warnings: vec!["w".into()], infos: Vec::new() });
-        assert_eq!(body(&ok), r#"{"status":"success","data":[],"warnings":["w"]}"#);
+        let mut ok = Success::raw("[]".into());
+        ok.warnings.push("w".into());
+        assert_eq!(body(Ok(ok)), r#"{"status":"success","data":[],"warnings":["w"]}"#);
+        let mut buf = Success::buffer(2);
+        buf.push_str("[]");
+        let cap = buf.capacity();
+        let ok = Success::from_buffer(buf, vec!["w".into()], vec!["i".into()]);
+        let b = body(Ok(ok));
+        assert_eq!(b, r#"{"status":"success","data":[],"warnings":["w"],"infos":["i"]}"#);
+        assert_eq!(b.capacity(), cap, "finished in place");
         let err = Err(ApiError::invalid_param("query", "parse error"));
         assert_eq!(
-            body(&err),
+            body(err),
             r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": parse error"}"#
         );
     }
@@ -180,8 +216,9 @@ mod tests {
     #[test]
     fn too_many_warnings_are_counted() {
         let warnings: Vec<String> = (0..13).map(|i| format!("w{i}")).collect();
-        let ok = Ok(Success { data: "1".into(), warnings, infos: Vec::new() });
-        let v: serde_json::Value = serde_json::from_str(&body(&ok)).unwrap();
+        let mut ok = Success::raw("1".into());
+        ok.warnings = warnings;
+        let v: serde_json::Value = serde_json::from_str(&body(Ok(ok))).unwrap();
         let w = v["warnings"].as_array().unwrap();
         assert_eq!(w.len(), 11);
         assert_eq!(w[10], "3 more warning annotations omitted");

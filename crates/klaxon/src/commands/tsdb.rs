@@ -240,7 +240,9 @@ struct Written {
 /// Writes the samples as blocks under `dir` (created if missing; blocks already there stay).
 /// Metadata (TYPE/HELP/UNIT) is not stored: the TSDB has no place for it yet.
 fn store(dir: &Path, imported: Imported, block_ms: i64) -> Result<Vec<Written>, String> {
-    let opts = tsdb::DbOptions { block_duration_ms: block_ms, ..tsdb::DbOptions::default() };
+    // No write-ahead log: this only writes blocks, maybe beside a server using the directory.
+    let opts =
+        tsdb::DbOptions { block_duration_ms: block_ms, wal: None, ..tsdb::DbOptions::default() };
     let db = tsdb::Db::open(dir, opts).map_err(|e| format!("open {}: {e}", dir.display()))?;
     let paths = db.import(imported.series).map_err(|e| format!("write blocks: {e}"))?;
     let metas = db.blocks();

@@ -8,7 +8,7 @@ use model::histogram::FloatHistogram;
 use super::grouping::Grouper;
 use crate::ast::AggOp;
 use crate::stats::{kahan_inc, quantile};
-use crate::value::{Annotations, Sample};
+use crate::value::{Anchor, Annotations, Sample};
 
 /// One group's running state at one step.
 #[derive(Debug, Clone, Default)]
@@ -141,8 +141,9 @@ impl Simple {
                 AggOp::Sum | AggOp::Avg => {
                     if acc.histograms > 0 {
                         if acc.has_float {
-                            annotations.warn(
+                            annotations.warn_at(
                                 "PromQL warning: encountered a mix of histograms and floats for aggregation",
+                                Anchor::Arg(1),
                             );
                             continue;
                         }
@@ -241,5 +242,8 @@ fn add_to_mean(acc: &mut Acc, f: f64) {
 }
 
 fn histogram_ignored(op: AggOp, annotations: &mut Annotations) {
-    annotations.info(format!("PromQL info: ignored histogram in {} aggregation", op.as_str()));
+    annotations.info_at(
+        format!("PromQL info: ignored histogram in {} aggregation", op.as_str()),
+        Anchor::Arg(1),
+    );
 }

@@ -7,7 +7,7 @@ use super::format::go_g;
 use super::grouping::Grouper;
 use crate::ast::AggOp;
 use crate::engine::QueryError;
-use crate::value::{Annotations, Sample};
+use crate::value::{Anchor, Annotations, Sample};
 
 /// What to keep of each group at one step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,11 +31,14 @@ pub(crate) fn limit(op: AggOp, p: f64, annotations: &mut Annotations) -> Result<
         }
         let capped = p.clamp(-1.0, 1.0);
         if capped != p {
-            annotations.warn(format!(
-                "PromQL warning: ratio value should be between -1 and 1, got {}, capping to {}",
-                go_g(p),
-                go_g(capped)
-            ));
+            annotations.warn_at(
+                format!(
+                    "PromQL warning: ratio value should be between -1 and 1, got {}, capping to {}",
+                    go_g(p),
+                    go_g(capped)
+                ),
+                Anchor::Arg(0),
+            );
         }
         return Ok(Limit::Ratio(capped));
     }
@@ -108,10 +111,14 @@ impl Selector {
         for (i, (s, &gid)) in input.iter().zip(grouper.group_ids()).enumerate() {
             let keep = match self.op {
                 AggOp::Topk | AggOp::Bottomk if s.h.is_some() => {
-                    annotations.info(format!(
-                        "PromQL info: ignored histogram in {} aggregation",
-                        self.op.as_str()
-                    ));
+                    // Upstream places this one at the aggregation itself.
+                    annotations.info_at(
+                        format!(
+                            "PromQL info: ignored histogram in {} aggregation",
+                            self.op.as_str()
+                        ),
+                        Anchor::Node,
+                    );
                     false
                 }
                 AggOp::LimitRatio => {

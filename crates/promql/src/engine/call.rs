@@ -14,7 +14,7 @@ use super::selector::{LONG_LOOP, Pick};
 use super::steps::Steps;
 use crate::ast::{Call, Expr, ValueType};
 use crate::functions::{self, ArgValue, Function, Impl, StepCall, StepOutput, Window};
-use crate::value::{FPoint, Series};
+use crate::value::{Anchor, FPoint, Series};
 
 /// The series a range-vector argument reads.
 enum Source {
@@ -178,6 +178,8 @@ impl Evaluator<'_> {
         // differ in their names; with one name throughout, the duplicate check is skipped.
         let mut first_name: Option<Option<String>> = None;
         let mut one_name = true;
+        // The arguments are evaluated: annotations from here on are about this call.
+        let outer = self.annotations.enter(&c.pos);
         for idx in 0..count {
             self.limits.tick()?;
             let (metric, input_drop, points): (_, bool, &[FPoint]) = match &source {
@@ -257,11 +259,14 @@ impl Evaluator<'_> {
                 && let Some(metric_name) = metric.get(METRIC_NAME)
                 && !names::looks_like_counter(metric_name)
             {
-                self.annotations.info(format!(
-                    "PromQL info: metric might not be a counter, name does not end in \
-                     _total/_sum/_count/_bucket: {}",
-                    model::gostr::quote(metric_name)
-                ));
+                self.annotations.info_at(
+                    format!(
+                        "PromQL info: metric might not be a counter, name does not end in \
+                         _total/_sum/_count/_bucket: {}",
+                        model::gostr::quote(metric_name)
+                    ),
+                    Anchor::Arg(0),
+                );
             }
             self.limits.add(result.len())?;
             let (labels, flag) = output_labels(metric, !keeps_name || input_drop, delayed);
@@ -272,6 +277,7 @@ impl Evaluator<'_> {
                 drop_name: flag,
             });
         }
+        self.annotations.leave(outer);
 
         if absent {
             let floats: Vec<FPoint> = steps
@@ -307,10 +313,13 @@ impl Evaluator<'_> {
         if matches!(name, "sort" | "sort_desc" | "sort_by_label" | "sort_by_label_desc")
             && !steps.is_single()
         {
-            self.annotations.warn(
+            let outer = self.annotations.enter(&c.pos);
+            self.annotations.warn_at(
                 "PromQL warning: sort is ineffective for range queries since results are always \
                  ordered by labels",
+                Anchor::Node,
             );
+            self.annotations.leave(outer);
         }
         let mut args: Vec<Val> = Vec::with_capacity(c.args.len());
         for a in &c.args {
@@ -329,6 +338,8 @@ impl Evaluator<'_> {
             .collect();
         let mut scalars: Vec<f64> = Vec::new();
         let mut out = Collector::new(steps.is_single(), self.delayed(), steps.len());
+        // The arguments are evaluated: annotations from here on are about this call.
+        let outer = self.annotations.enter(&c.pos);
         for (i, ts) in steps.iter() {
             self.limits.tick()?;
             let mut argv: Vec<ArgValue<'_>> = Vec::with_capacity(args.len());
@@ -352,6 +363,7 @@ impl Evaluator<'_> {
                 }
             }
         }
+        self.annotations.leave(outer);
         if ret == ValueType::Scalar {
             scalars.resize(steps.len(), f64::NAN);
             return Ok(Val::Scalar(scalars));

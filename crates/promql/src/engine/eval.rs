@@ -340,6 +340,8 @@ impl<'a> Evaluator<'a> {
         let mut aggregator = Aggregator::new(agg);
         let mut out = Collector::new(steps.is_single(), self.delayed(), steps.len());
         let mut cursor = Cursor::new(input.len());
+        // The operands are evaluated: annotations from here on are about this aggregation.
+        let outer = self.annotations.enter(&agg.pos);
         for (i, ts) in steps.iter() {
             self.limits.tick()?;
             let vec = cursor.samples_at(&input, ts);
@@ -355,6 +357,7 @@ impl<'a> Evaluator<'a> {
                 out.push(slot, ts, s.f)?;
             }
         }
+        self.annotations.leave(outer);
         Ok(Val::Vector(out.finish()?))
     }
 }

@@ -14,7 +14,7 @@ use model::labels::{BUCKET_LABEL, Labels};
 use super::util::{annot, metric_name, parse_go_float, sample, scalar_arg, string_arg, vector_arg};
 use super::{StepCall, StepOutput};
 use crate::engine::QueryError;
-use crate::value::{Annotations, Sample};
+use crate::value::{Anchor, Annotations, Sample};
 
 type Out = Result<StepOutput, QueryError>;
 
@@ -53,7 +53,7 @@ fn in_group(metric: &Labels, group: &Labels) -> bool {
 /// Groups the float samples of `input` into classic histograms, in order of first
 /// appearance. Samples without a parseable `le` are left out with a warning; a group that a
 /// native histogram of the same labels collides with is left out too.
-fn classic_groups(input: &[Sample], annos: &mut Annotations) -> Vec<Group> {
+fn classic_groups(input: &[Sample], arg: usize, annos: &mut Annotations) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     // Group indexes by hash; the labels without `le` are built once per group, not per bucket.
     let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
@@ -65,7 +65,7 @@ fn classic_groups(input: &[Sample], annos: &mut Annotations) -> Vec<Group> {
         }
         let le = s.metric.get_or_empty(BUCKET_LABEL);
         let Some(upper_bound) = parse_go_float(le) else {
-            annos.warn(annot::bad_bucket_label(metric_name(&s.metric), le));
+            annos.warn_at(annot::bad_bucket_label(metric_name(&s.metric), le), Anchor::Arg(arg));
             continue;
         };
         let candidates = index.entry(group_hash(&s.metric)).or_default();
@@ -88,16 +88,17 @@ fn classic_groups(input: &[Sample], annos: &mut Annotations) -> Vec<Group> {
         }
         let Some(candidates) = index.get(&group_hash(&n.metric)) else { continue };
         if let Some(&i) = candidates.iter().find(|&&i| groups[i].metric == n.metric) {
-            annos.warn(annot::mixed_classic_native(metric_name(&n.metric)));
+            annos.warn_at(annot::mixed_classic_native(metric_name(&n.metric)), Anchor::Arg(arg));
             voided[i] = true;
         }
     }
     groups.into_iter().zip(voided).filter(|(_, v)| !v).map(|(g, _)| g).collect()
 }
 
-fn validate_quantile(q: f64, annos: &mut Annotations) {
+/// Warns about φ outside [0, 1]; `arg` is φ's argument index.
+fn validate_quantile(q: f64, arg: usize, annos: &mut Annotations) {
     if q.is_nan() || !(0.0..=1.0).contains(&q) {
-        annos.warn(annot::invalid_quantile(q));
+        annos.warn_at(annot::invalid_quantile(q), Anchor::Arg(arg));
     }
 }
 
@@ -106,12 +107,12 @@ pub(super) fn histogram_quantile(call: &StepCall<'_>, annos: &mut Annotations) -
     const NAME: &str = "histogram_quantile";
     let q = scalar_arg(call, NAME, 0)?;
     let input = vector_arg(call, NAME, 1)?;
-    validate_quantile(q, annos);
+    validate_quantile(q, 0, annos);
     let mut out = Vec::new();
-    for mut g in classic_groups(input, annos) {
+    for mut g in classic_groups(input, 1, annos) {
         let (v, forced) = bucket_quantile(q, &mut g.buckets);
         if forced {
-            annos.info(annot::forced_monotonicity(metric_name(&g.metric)));
+            annos.info_at(annot::forced_monotonicity(metric_name(&g.metric)), Anchor::Arg(1));
         }
         out.push(sample(g.metric, call.t, v, true));
     }
@@ -127,10 +128,10 @@ pub(super) fn histogram_quantiles(call: &StepCall<'_>, annos: &mut Annotations) 
     let mut qs = Vec::with_capacity(call.args.len().saturating_sub(2));
     for i in 2..call.args.len() {
         let q = scalar_arg(call, NAME, i)?;
-        validate_quantile(q, annos);
+        validate_quantile(q, i, annos);
         qs.push(q);
     }
-    let groups = classic_groups(input, annos);
+    let groups = classic_groups(input, 0, annos);
     let mut out = Vec::new();
     for q in qs {
         let q_text = openmetrics_float(q);
@@ -138,7 +139,7 @@ pub(super) fn histogram_quantiles(call: &StepCall<'_>, annos: &mut Annotations) 
             let mut buckets = g.buckets.clone();
             let (v, forced) = bucket_quantile(q, &mut buckets);
             if forced {
-                annos.info(annot::forced_monotonicity(metric_name(&g.metric)));
+                annos.info_at(annot::forced_monotonicity(metric_name(&g.metric)), Anchor::Arg(0));
             }
             let mut b = g.metric.builder();
             b.set(label, &q_text);
@@ -156,7 +157,7 @@ pub(super) fn histogram_fraction(call: &StepCall<'_>, annos: &mut Annotations) -
     let upper = scalar_arg(call, NAME, 1)?;
     let input = vector_arg(call, NAME, 2)?;
     let mut out = Vec::new();
-    for mut g in classic_groups(input, annos) {
+    for mut g in classic_groups(input, 2, annos) {
         let v = bucket_fraction(lower, upper, &mut g.buckets);
         out.push(sample(g.metric, call.t, v, true));
     }

@@ -11,7 +11,8 @@
 //!   `double_exponential_smoothing`.
 //!
 //! Results that Prometheus strips of `__name__` are flagged (`drop_name`), never stripped
-//! here. Annotation texts carry no ` (line:col)` suffix: positions are not known here.
+//! here. Annotations name what they are about with an [`crate::value::Anchor`] (an argument
+//! or the call); the engine's scope turns that into Prometheus' ` (line:col)` suffix.
 
 mod histogram;
 mod labels;

@@ -5,7 +5,7 @@ use super::Window;
 use super::util::{annot, kahan_inc};
 use crate::engine::QueryError;
 use crate::stats::quantile as quantile_of;
-use crate::value::{Annotations, FPoint};
+use crate::value::{Anchor, Annotations, FPoint};
 
 type Out = Result<Option<f64>, QueryError>;
 
@@ -92,7 +92,7 @@ pub(super) fn quantile(w: &Window<'_>, annos: &mut Annotations) -> Out {
     let Some(&q) = w.params.first() else { return Ok(None) };
     let Some(fs) = floats(w) else { return Ok(None) };
     if q.is_nan() || !(0.0..=1.0).contains(&q) {
-        annos.warn(annot::invalid_quantile(q));
+        annos.warn_at(annot::invalid_quantile(q), Anchor::Arg(0));
     }
     let mut values: Vec<f64> = fs.iter().map(|p| p.f).collect();
     Ok(Some(quantile_of(q, &mut values)))

@@ -192,8 +192,8 @@ pub(crate) fn sample(metric: Labels, t: i64, f: f64, drop_name: bool) -> Sample 
     Sample { metric, t, f, h: None, drop_name }
 }
 
-/// Annotation texts, worded as Prometheus' `util/annotations`. Positions (` (line:col)`) are
-/// not known here; the engine may append them.
+/// Annotation texts, worded as Prometheus' `util/annotations`, without the ` (line:col)`
+/// suffix, which [`crate::value::Annotations::warn_at`] adds.
 pub(crate) mod annot {
     /// `quantile value should be between 0 and 1` (warning).
     pub(crate) fn invalid_quantile(q: f64) -> String {

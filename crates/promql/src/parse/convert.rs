@@ -52,10 +52,15 @@ pub(super) fn convert(src: &Source<'_>, e: &pp::Expr) -> Result<Expr, ParseError
         }
         pp::Expr::Binary(b) => binary(src, b)?,
         pp::Expr::Aggregate(a) => aggregate(src, a)?,
-        pp::Expr::Call(c) => Expr::Call(Call {
-            name: c.func.name.to_string(),
-            args: c.args.args.iter().map(|a| convert(src, a)).collect::<Result<_, _>>()?,
-        }),
+        pp::Expr::Call(c) => {
+            // Placed before the arguments are converted: calls are met in text order.
+            let pos = src.next_call(c.func.name, c.args.args.len());
+            Expr::Call(Call {
+                name: c.func.name.to_string(),
+                args: c.args.args.iter().map(|a| convert(src, a)).collect::<Result<_, _>>()?,
+                pos,
+            })
+        }
         pp::Expr::Extension(_) => {
             return Err(ParseError::new("unknown node type: extension", None));
         }
@@ -234,6 +239,11 @@ fn aggregate(src: &Source<'_>, a: &pp::AggregateExpr) -> Result<Expr, ParseError
             (Grouping { without: true, labels: l.labels.clone() }, true)
         }
     };
+    // Placed before its operands are converted: aggregations are met in text order.
+    let mut pos = src.next_call(&op_text, if a.param.is_some() { 2 } else { 1 });
+    if a.param.is_none() {
+        pos.args.insert(0, None);
+    }
     // The parameter comes first in the text, so it is converted first (see `next_unary`).
     let param = a.param.as_ref().map(|p| convert(src, p).map(Box::new)).transpose()?;
     Ok(Expr::Aggregate(Aggregate {
@@ -242,6 +252,7 @@ fn aggregate(src: &Source<'_>, a: &pp::AggregateExpr) -> Result<Expr, ParseError
         param,
         grouping,
         has_grouping,
+        pos,
     }))
 }
 

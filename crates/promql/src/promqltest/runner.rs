@@ -701,7 +701,7 @@ mod tests {
     }
 
     fn call(name: &str, args: Vec<Expr>) -> Expr {
-        Expr::Call(Call { name: name.into(), args })
+        Expr::Call(Call { name: name.into(), args, pos: Default::default() })
     }
 
     #[test]

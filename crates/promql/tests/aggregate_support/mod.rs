@@ -47,6 +47,7 @@ pub fn node(op: AggOp, clause: Option<(bool, &[&str])>) -> Aggregator {
         param: None,
         grouping: Grouping { without, labels },
         has_grouping,
+        pos: Default::default(),
     })
 }
 

@@ -61,10 +61,6 @@ impl<'a> Decoder<'a> {
         Ok(s)
     }
 
-    pub fn u8(&mut self) -> Result<u8, TsdbError> {
-        Ok(self.bytes(1)?[0])
-    }
-
     pub fn u32(&mut self) -> Result<u32, TsdbError> {
         let b = self.bytes(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))

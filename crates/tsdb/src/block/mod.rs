@@ -34,12 +34,15 @@
 //!
 //! Writing is crash-safe: the files go to `<id>.tmp/`, are fsynced, the directory is renamed
 //! to `<id>` and the parent directory fsynced, so a block directory is complete or absent.
-//! Opening reads both files whole and checks every checksum and reference; a block that fails
-//! is reported with the file and byte offset and left out.
+//! Opening reads the index whole and streams through the chunks file, checking every checksum
+//! and reference; a block that fails is reported with the file and byte offset and left out.
+//! Only the index's contents stay in memory; queries read chunks from the file as they need
+//! them, checking each chunk's CRC again (`reader`).
 
 mod format;
 mod querier;
 mod reader;
+mod stream;
 mod writer;
 
 #[cfg(test)]
@@ -49,7 +52,8 @@ use serde::{Deserialize, Serialize};
 
 pub use querier::BlockQuerier;
 pub use reader::Block;
-pub use writer::{new_block_id, write_block};
+pub use stream::{BlockWriter, RawChunk};
+pub use writer::{BlockSpec, new_block_id, write_block, write_block_with};
 
 pub(crate) const CHUNKS_MAGIC: &[u8; 8] = b"KLXCHNK1";
 pub(crate) const INDEX_MAGIC: &[u8; 8] = b"KLXINDX1";
@@ -72,6 +76,32 @@ pub struct BlockMeta {
     pub max_time: i64,
     pub stats: BlockStats,
     pub version: u32,
+    /// How the block was made (cut from the head or merged); absent for imported blocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compaction: Option<BlockCompaction>,
+}
+
+/// Upstream's `compaction` section of `meta.json`: level 1 for a block cut from the head,
+/// one more than its highest parent for a merge; `sources` are the level-1 blocks whose data
+/// it holds, `parents` the blocks merged into it. A block listed as a parent of a loaded block
+/// is obsolete (a crash came between writing the merge and deleting its parents).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockCompaction {
+    pub level: u32,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parents: Vec<BlockDesc>,
+}
+
+/// A parent block as `meta.json` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockDesc {
+    pub ulid: String,
+    pub min_time: i64,
+    pub max_time: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,18 @@
 //! Reading a block through the `Querier` seam.
+//!
+//! The series of one `select` share one read buffer ([`ReadBuf`]): the engine reads them one
+//! after another in label order, which is the order of their chunks on disk.
 
 use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use model::labels::Labels;
 use model::matcher::Matcher;
 use model::storage::{FPoint, Querier, SelectHints, StorageError, StoredSeries};
 
 use super::Block;
-use super::reader::BlockData;
+use super::reader::{BlockData, ReadBuf};
 
 /// A querier over one block's samples in `[mint, maxt]`.
 #[derive(Debug)]
@@ -37,6 +42,7 @@ struct BlockSeriesRef {
     id: u32,
     mint: i64,
     maxt: i64,
+    buf: Arc<Mutex<ReadBuf>>,
 }
 
 impl StoredSeries for BlockSeriesRef {
@@ -45,7 +51,8 @@ impl StoredSeries for BlockSeriesRef {
     }
 
     fn floats_into(&self, mint: i64, maxt: i64, out: &mut Vec<FPoint>) {
-        self.block.floats_into(self.id, mint.max(self.mint), maxt.min(self.maxt), out);
+        let mut buf = self.buf.lock();
+        self.block.floats_into(self.id, mint.max(self.mint), maxt.min(self.maxt), out, &mut buf);
     }
 }
 
@@ -56,6 +63,7 @@ impl Querier for BlockQuerier {
         matchers: &[Matcher],
     ) -> Result<Vec<Arc<dyn StoredSeries>>, StorageError> {
         // Ids are in label order, so the result is sorted as it comes.
+        let buf = Arc::new(Mutex::new(ReadBuf::default()));
         Ok(self
             .ids(matchers)
             .into_iter()
@@ -67,6 +75,7 @@ impl Querier for BlockQuerier {
                     id,
                     mint: self.mint,
                     maxt: self.maxt,
+                    buf: buf.clone(),
                 }) as Arc<dyn StoredSeries>)
             })
             .collect())

@@ -13,6 +13,7 @@ mod order;
 mod querier;
 mod series;
 mod stats;
+mod truncate;
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -26,8 +27,9 @@ use parking_lot::{Mutex, RwLock};
 use crate::index::{IdBuild, MemPostings};
 
 pub use stats::{HeadStats, Stat};
+pub use truncate::TruncateStats;
 
-pub(crate) use series::{MemSeries, appendable};
+pub(crate) use series::{MemSeries, SeriesData, appendable};
 
 /// Settings of the head.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +49,8 @@ pub struct Head {
     max_t: AtomicI64,
     chunks: AtomicU64,
     samples: AtomicU64,
+    /// Head truncation: lowest appendable time, counts of what was dropped.
+    trunc: truncate::TruncState,
 }
 
 /// Series by id and by label hash, and the postings.
@@ -134,12 +138,13 @@ impl Head {
             max_t: AtomicI64::new(i64::MIN),
             chunks: AtomicU64::new(0),
             samples: AtomicU64::new(0),
+            trunc: truncate::TruncState::default(),
         }
     }
 
     /// The number of series.
     pub fn num_series(&self) -> usize {
-        self.index.read().series.len()
+        self.index.read().series.len().saturating_sub(self.trunc.removed_series())
     }
 
     /// Earliest and latest sample times, if the head holds any sample.
@@ -187,6 +192,23 @@ impl Head {
     fn note_time(&self, t: i64) {
         self.min_t.fetch_min(t, Ordering::AcqRel);
         self.max_t.fetch_max(t, Ordering::AcqRel);
+    }
+
+    /// Every live series in label order, with a view of what is committed now: a head cut
+    /// writes them one at a time instead of collecting their samples.
+    pub(crate) fn sorted_series(&self) -> (Arc<ReadView>, Vec<Arc<MemSeries>>) {
+        let view = self.read_view();
+        let mut all: Vec<(u32, Arc<MemSeries>)> = {
+            let ix = self.index.read();
+            ix.series
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| !s.removed.load(Ordering::Acquire))
+                .map(|(id, s)| (id as u32, s.clone()))
+                .collect()
+        };
+        self.order.sort(&mut all, &|| self.index.read().series.clone());
+        (view, all.into_iter().map(|(_, s)| s).collect())
     }
 
     /// Every series with its committed samples, in label order (for writing blocks).

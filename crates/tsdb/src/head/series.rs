@@ -20,6 +20,9 @@ pub(crate) struct ClosedChunk {
 pub(crate) struct MemSeries {
     pub labels: Labels,
     pub data: RwLock<SeriesData>,
+    /// Set (under the commit lock) when head truncation drops the series: a commit holding
+    /// it from an earlier lookup must create the series anew instead.
+    pub removed: std::sync::atomic::AtomicBool,
 }
 
 /// The samples of a series and what readers need to see a consistent prefix of them.
@@ -74,6 +77,7 @@ impl MemSeries {
                 before_last_commit: 0,
                 older: Vec::new(),
             }),
+            removed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }

@@ -82,7 +82,7 @@ impl Head {
         let chunk_bytes: usize = series.iter().map(|s| s.data.read().chunk_bytes()).sum();
         let range = self.time_range();
         HeadStats {
-            num_series: series.len() as u64,
+            num_series: series.len().saturating_sub(self.trunc.removed_series()) as u64,
             num_label_pairs: num_pairs,
             chunk_count: self.chunks.load(Ordering::Relaxed),
             num_samples: self.samples.load(Ordering::Relaxed),

@@ -74,6 +74,29 @@ impl MemPostings {
         }
     }
 
+    /// Unindexes series: drops each of `ids` (sorted) from the postings of its labels, and
+    /// values and names left without series. Used when the head drops series it truncated.
+    pub fn remove(&mut self, ids: &[u32], labels: &[&Labels]) {
+        let mut touched: Vec<(&str, &str)> =
+            labels.iter().flat_map(|ls| ls.iter().map(|l| (l.name, l.value))).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for (name, value) in touched {
+            let Some(values) = self.by_name.get_mut(name) else { continue };
+            if let Some(list) = values.get_mut(value) {
+                list.retain(|id| ids.binary_search(id).is_err());
+                if list.is_empty() {
+                    values.remove(value);
+                } else if list.capacity() > 2 * list.len() + 8 {
+                    list.shrink_to_fit();
+                }
+            }
+            if values.is_empty() {
+                self.by_name.remove(name);
+            }
+        }
+    }
+
     /// The values of label `name`, if any series has it.
     pub fn values(&self, name: &str) -> Option<&ValueMap> {
         self.by_name.get(name)

@@ -1,8 +1,14 @@
-//! `klaxon run`: the whole pipeline in one process. This first version opens the store, keeps
-//! the configuration file's text for `/api/v1/status/config`, and serves the Prometheus query
-//! API on `--web.listen-address` until SIGTERM or SIGINT (scraping, rules and the embedded
-//! Alertmanager come with their issues). Log lines are upstream's, so tools that wait for
+//! `klaxon run`: the whole pipeline in one process. It loads `prometheus.yml`, opens the
+//! durable TSDB (WAL replayed, blocks loaded), starts service discovery, the scrape loops and
+//! remote write, serves the Prometheus API (`/api/v1/*`, `/api/v1/targets`, `/metrics`,
+//! `/-/reload`) on `--web.listen-address`, reloads on SIGHUP, and at SIGTERM/SIGINT stops
+//! scraping, flushes remote write and closes the store (WAL fsynced). Rules and the embedded
+//! Alertmanager come with their issue. Log lines are upstream's, so tools that wait for
 //! "Server is ready to receive web requests." work unchanged.
+
+mod control;
+mod pipeline;
+mod storage;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -17,8 +23,10 @@ use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
-use super::alertmanager::flags::resolve_listen_address;
+use super::alertmanager::flags::{hostname, resolve_listen_address};
 use crate::cli::RunArgs;
+use control::{Control, ReloadMetrics, Server};
+use pipeline::Pipeline;
 
 /// How long open HTTP requests may take to finish at shutdown.
 const HTTP_DRAIN: Duration = Duration::from_secs(5);
@@ -78,8 +86,12 @@ fn flags_map(args: &RunArgs) -> BTreeMap<String, String> {
     };
     put("config.file", args.config_file.display().to_string());
     put("web.listen-address", args.web_listen_address.clone());
+    put("web.enable-lifecycle", args.web_enable_lifecycle.to_string());
+    put("web.enable-remote-write-receiver", args.web_enable_remote_write_receiver.to_string());
     put("storage.tsdb.path", args.storage_tsdb_path.display().to_string());
-    put("storage.tsdb.retention.time", args.storage_tsdb_retention_time.clone());
+    put("storage.tsdb.retention.time", retention_text(args));
+    put("storage.tsdb.retention.size", args.storage_tsdb_retention_size.clone());
+    put("storage.tsdb.min-block-duration", args.storage_tsdb_min_block_duration.to_string());
     put("query.lookback-delta", args.query_lookback_delta.to_string());
     put("query.timeout", args.query_timeout.to_string());
     put("query.max-concurrency", args.query_max_concurrency.to_string());
@@ -95,24 +107,31 @@ fn flags_map(args: &RunArgs) -> BTreeMap<String, String> {
     m
 }
 
-/// Reads the configuration file's text when it exists (parsing it belongs to scraping).
-fn load_config(args: &RunArgs) -> Result<String> {
-    let path = &args.config_file;
-    if !path.exists() {
-        tracing::warn!(filename = %path.display(), "Configuration file not found; serving without one");
-        return Ok(String::new());
+/// The retention as `/api/v1/status/runtimeinfo` and the flags page show it.
+fn retention_text(args: &RunArgs) -> String {
+    match (&args.storage_tsdb_retention_time, args.storage_tsdb_retention_size.as_str()) {
+        (Some(t), "0") => t.clone(),
+        (Some(t), size) => format!("{t} or {size}"),
+        (None, "0") => "15d".to_string(),
+        (None, size) => size.to_string(),
     }
+}
+
+/// Loads `--config.file`; a config that does not load stops the start, as upstream.
+fn load_config(args: &RunArgs) -> Result<config::Config> {
+    let path = &args.config_file;
     let start = Instant::now();
     tracing::info!(filename = %path.display(), "Loading configuration file");
-    let text = std::fs::read_to_string(path).with_context(|| {
-        format!("couldn't load configuration (--config.file={:?})", path.display().to_string())
-    })?;
+    let cfg = config::load(path)
+        .map_err(|e| anyhow!("error loading config from {:?}: {e}", path.display().to_string()))?;
     tracing::info!(
         filename = %path.display(),
         totalDuration = ?start.elapsed(),
+        jobs = cfg.scrape_configs.len(),
+        remote_writes = cfg.remote_write.len(),
         "Completed loading of configuration file"
     );
-    Ok(text)
+    Ok(cfg)
 }
 
 async fn bind(addr: &str) -> Result<TcpListener> {
@@ -127,18 +146,7 @@ async fn bind(addr: &str) -> Result<TcpListener> {
     Err(anyhow!("listen tcp {addr}: {e}"))
 }
 
-async fn serve(args: &RunArgs) -> Result<()> {
-    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
-    let started_at = SystemTime::now();
-    tracing::info!(
-        mode = "server",
-        version = env!("CARGO_PKG_VERSION"),
-        "Starting Prometheus Server"
-    );
-    let features = parse_features(&args.enable_feature);
-    let config_yaml = load_config(args)?;
-
+fn engine(args: &RunArgs, features: Features) -> Result<Engine> {
     let lookback = args.query_lookback_delta.as_millis();
     let timeout = args
         .query_timeout
@@ -148,36 +156,64 @@ async fn serve(args: &RunArgs) -> Result<()> {
     if lookback <= 0 {
         return Err(anyhow!("--query.lookback-delta must be positive"));
     }
-    let engine = Engine::new(EngineOptions {
+    Ok(Engine::new(EngineOptions {
         lookback_delta: lookback,
         max_samples: args.query_max_samples,
         timeout,
         delayed_name_removal: features.delayed_name_removal,
         ..EngineOptions::default()
-    });
+    }))
+}
 
-    tracing::info!("Starting TSDB ...");
-    let db = tsdb::Db::open(&args.storage_tsdb_path, tsdb::DbOptions::default())
-        .map_err(|e| anyhow!("opening storage failed: {e}"))?;
-    for skipped in db.skipped_blocks() {
-        tracing::warn!(err = %skipped, "Skipping a block that failed to load");
-    }
-    tracing::info!(blocks = db.blocks().len(), "TSDB started");
-    let db = Arc::new(db);
+async fn serve(args: &RunArgs) -> Result<()> {
+    // First: SIGHUP's default action kills the process, and tools send one early.
+    let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let started_at = SystemTime::now();
+    tracing::info!(
+        mode = "server",
+        version = env!("CARGO_PKG_VERSION"),
+        "Starting Prometheus Server"
+    );
+    let features = parse_features(&args.enable_feature);
+    let engine = engine(args, features)?;
+    let db_options = storage::options(args)?;
+    let cfg = load_config(args)?;
+
+    let mut registry = prometheus_client::registry::Registry::default();
+    let db = storage::open(args, db_options, &mut registry)?;
+    let maintenance = storage::spawn_maintenance(db.clone());
+
+    let pipeline = Pipeline::start(&cfg, db.clone(), &hostname(), &mut registry).await?;
+    let targets = pipeline.targets();
+    let reload_metrics = ReloadMetrics::register(&mut registry);
+    let server = Server::new(
+        args.config_file.clone(),
+        args.web_enable_lifecycle,
+        cfg,
+        pipeline,
+        registry,
+        reload_metrics,
+    );
 
     let mut backend = PromBackend::new(db.clone(), engine);
     backend.tsdb_stats = Some(db.clone());
     backend.parse_options =
         ParseOptions { experimental_functions: features.experimental_functions };
     backend.max_concurrency = args.query_max_concurrency.max(1);
-    backend.config_yaml = config_yaml;
     backend.flags = flags_map(args);
     backend.runtime_info = RuntimeInfo {
         start_time: started_at,
-        storage_retention: args.storage_tsdb_retention_time.clone(),
+        storage_retention: retention_text(args),
         reload_config_success: true,
         last_config_time: SystemTime::now(),
     };
+    backend.targets = Some(targets);
+    backend.server = Some(Arc::new(Control(server.clone())));
+    if args.web_enable_remote_write_receiver {
+        backend.appendable = Some(db.clone());
+    }
     let ready = backend.ready.clone();
     ready.store(false, Ordering::Relaxed);
 
@@ -186,7 +222,7 @@ async fn serve(args: &RunArgs) -> Result<()> {
     tracing::info!(address = %address, "Start listening for connections");
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let app = router(backend);
-    let server = tokio::spawn(async move {
+    let http = tokio::spawn(async move {
         let shutdown = async move {
             let _ = stop_rx.wait_for(|stop| *stop).await;
         };
@@ -197,19 +233,37 @@ async fn serve(args: &RunArgs) -> Result<()> {
     ready.store(true, Ordering::Relaxed);
     tracing::info!("Server is ready to receive web requests.");
 
-    let sig = tokio::select! {
-        _ = term.recv() => "terminated",
-        _ = int.recv() => "interrupt",
-    };
-    tracing::warn!(signal = sig, "Received an OS signal, exiting gracefully...");
+    let quit = server.quit_requested();
+    loop {
+        let reason = tokio::select! {
+            _ = hup.recv() => {
+                tracing::info!("Received SIGHUP, reloading configuration");
+                // The outcome is logged by the reload.
+                let _ = server.reload().await;
+                continue;
+            }
+            _ = term.recv() => "terminated",
+            _ = int.recv() => "interrupt",
+            _ = quit.notified() => "quit requested over HTTP",
+        };
+        tracing::warn!(signal = reason, "Received an OS signal, exiting gracefully...");
+        break;
+    }
     ready.store(false, Ordering::Relaxed);
+    tracing::info!("Stopping scrape manager...");
+    server.stop().await;
+    tracing::info!("Scrape manager stopped");
     tracing::info!("Stopping web handler...");
     let _ = stop_tx.send(true);
-    if tokio::time::timeout(HTTP_DRAIN, server).await.is_err() {
+    if tokio::time::timeout(HTTP_DRAIN, http).await.is_err() {
         tracing::warn!("HTTP requests still open after 5s; closing them");
     }
     tracing::info!("Web handler stopped");
     tracing::info!("Stopping storage...");
+    maintenance.abort();
+    if let Err(e) = db.close() {
+        tracing::error!(err = %e, "Closing the TSDB failed");
+    }
     tracing::info!("TSDB stopped");
     tracing::info!("See you next time!");
     Ok(())

@@ -1,11 +1,10 @@
 //! OAuth 2 client credentials (`http_config.oauth2`): fetches a token from `token_url` and
 //! reuses it until shortly before it expires, or until the client secret file changes.
 
-use super::{
-    FailureReason, NotifyError, apply_proxy, apply_tls, basic_auth_header, secret_or_file,
-};
-use crate::config::http::OAuth2;
-use crate::config::secret::Secret;
+use crate::client::{apply_proxy, apply_tls, basic_auth_header, secret_or_file};
+use crate::config::OAuth2;
+use crate::error::{Error, ErrorKind};
+use crate::secret::Secret;
 use serde::Deserialize;
 use std::time::{Duration, Instant};
 
@@ -61,7 +60,7 @@ impl TokenSource {
     }
 
     /// A valid token, fetching a new one when needed.
-    pub async fn token(&self) -> Result<Token, NotifyError> {
+    pub async fn token(&self) -> Result<Token, Error> {
         let secret = secret_or_file(
             &self.cfg.client_secret,
             &self.cfg.client_secret_file,
@@ -79,7 +78,7 @@ impl TokenSource {
         Ok(token)
     }
 
-    async fn fetch(&self, secret: &Secret) -> Result<(Token, Option<Instant>), NotifyError> {
+    async fn fetch(&self, secret: &Secret) -> Result<(Token, Option<Instant>), Error> {
         let form = {
             let mut form = url::form_urlencoded::Serializer::new(String::new());
             form.append_pair("grant_type", "client_credentials");
@@ -94,7 +93,7 @@ impl TokenSource {
         let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let auth = basic_auth_header(&enc(&self.cfg.client_id), &enc(secret.expose()))?;
         let started = Instant::now();
-        let fail = |m: String| NotifyError::retryable(FailureReason::Other, m);
+        let fail = |m: String| Error::new(ErrorKind::OAuth2, m);
         let resp = self
             .client
             .post(&self.cfg.token_url)

@@ -3,8 +3,8 @@
 //! built here, with a verifier that checks the chain as usual but the name given in the
 //! config.
 
-use crate::config::http::TlsConfig;
-use crate::integrations::tls::{alpn, ca_pem, client_identity, protocol_versions};
+use crate::config::TlsConfig;
+use crate::tls::{alpn, ca_pem, client_identity, protocol_versions};
 use rustls::DigitallySignedStruct;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};

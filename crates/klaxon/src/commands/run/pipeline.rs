@@ -1,0 +1,110 @@
+//! The ingestion side of `klaxon run`: service discovery feeding the scrape manager, whose
+//! samples go to the local TSDB and, through the fanout, to every `remote_write` queue.
+//!
+//! [`Pipeline::apply`] is both the first start and every reload: jobs, discovery mechanisms
+//! and remote-write queues that did not change keep running (their loops, caches and
+//! backlogs), so a reload never costs a scrape or a queued sample.
+
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+use config::Config;
+use model::labels::Labels;
+use model::storage::Appendable;
+use prometheus_client::registry::Registry;
+use remote::{RemoteFanout, RemoteStorage};
+use scrape::discovery::{self, DiscoveryManager, DiscoveryOptions};
+use scrape::manager::{ScrapeManager, ScrapeOptions};
+use tokio::task::JoinHandle;
+
+/// Discovery, scraping and remote write, running.
+#[derive(Debug)]
+pub struct Pipeline {
+    discovery: DiscoveryManager,
+    scrape: Arc<ScrapeManager>,
+    remote: Arc<RemoteStorage>,
+    follower: JoinHandle<()>,
+}
+
+fn external_labels(cfg: &Config) -> Labels {
+    Labels::from_pairs(cfg.global.external_labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+impl Pipeline {
+    /// Builds the pipeline over `local` and applies `cfg`. Must run inside the runtime.
+    pub async fn start(
+        cfg: &Config,
+        local: Arc<dyn Appendable>,
+        hostname: &str,
+        registry: &mut Registry,
+    ) -> Result<Pipeline> {
+        let remote = Arc::new(RemoteStorage::new());
+        remote.register_metrics(registry);
+        let appendable: Arc<dyn Appendable> = Arc::new(RemoteFanout::new(local, remote.clone()));
+        let legacy = cfg.global.metric_name_validation_scheme == "legacy";
+        let scrape = Arc::new(ScrapeManager::new(
+            appendable,
+            ScrapeOptions {
+                offset_seed: scrape::manager::offset_seed(hostname, &external_labels(cfg)),
+                extra_scrape_metrics: cfg.global.extra_scrape_metrics,
+                escaping_scheme: if legacy { "underscores" } else { "allow-utf-8" }.to_string(),
+                ..ScrapeOptions::default()
+            },
+        ));
+        scrape.register_metrics(registry);
+        let discovery = DiscoveryManager::new("scrape", DiscoveryOptions::default());
+        discovery.register_metrics(registry);
+        let follower = tokio::spawn({
+            let scrape = scrape.clone();
+            let sets = discovery.subscribe();
+            async move { scrape.follow_discovery(sets).await }
+        });
+        {
+            let targets = scrape.clone();
+            remote.set_metadata_source(Arc::new(move || {
+                use scrape::status::TargetsView;
+                targets
+                    .target_metadata()
+                    .into_iter()
+                    .map(|m| remote::proto::MetricMetadata {
+                        r#type: remote::proto::MetricType::from_name(&m.kind) as i32,
+                        metric_family_name: m.metric,
+                        help: m.help,
+                        unit: m.unit,
+                    })
+                    .collect()
+            }));
+        }
+        let pipeline = Pipeline { discovery, scrape, remote, follower };
+        pipeline.apply(cfg).await?;
+        Ok(pipeline)
+    }
+
+    /// Makes the running pipeline follow `cfg`. Remote write is checked first, so a config
+    /// whose queues cannot start changes nothing; a scrape job whose HTTP client cannot be
+    /// built is reported while the other jobs apply.
+    pub async fn apply(&self, cfg: &Config) -> Result<()> {
+        self.remote
+            .apply_config(&cfg.remote_write, &external_labels(cfg))
+            .await
+            .map_err(|e| anyhow!("remote write: {e}"))?;
+        let applied = self.scrape.apply_config(&cfg.scrape_configs);
+        self.discovery.apply(discovery::scrape_sets(&cfg.scrape_configs)).await;
+        applied.map_err(|errors| {
+            anyhow!(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
+        })
+    }
+
+    /// The targets API's view.
+    pub fn targets(&self) -> Arc<dyn scrape::status::TargetsView> {
+        self.scrape.clone()
+    }
+
+    /// Stops scraping (no stale markers: a restart resumes), then flushes remote write.
+    /// Discovery providers end with the process.
+    pub async fn stop(&self) {
+        self.scrape.stop().await;
+        self.follower.abort();
+        self.remote.stop().await;
+    }
+}
