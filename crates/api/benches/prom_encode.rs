@@ -47,18 +47,18 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1_000_000));
     g.bench_function("matrix_1000x1000", |b| {
         b.iter(|| {
-            let mut out = String::new();
+            let mut out = api::prometheus::response::Pieces::empty();
             api::prometheus::encode::write_query_data(&mut out, &m);
-            out.len()
+            out.concat().len()
         })
     });
     let v = vector();
     g.throughput(Throughput::Elements(10_000));
     g.bench_function("vector_10000", |b| {
         b.iter(|| {
-            let mut out = String::new();
+            let mut out = api::prometheus::response::Pieces::empty();
             api::prometheus::encode::write_query_data(&mut out, &v);
-            out.len()
+            out.concat().len()
         })
     });
     g.finish();

@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The whole pipeline in one process: scrape, store, rules, and the embedded Alertmanager.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Alertmanager alone: a drop-in for the `alertmanager` binary.
     Alertmanager(Box<AlertmanagerArgs>),
     /// Validate configuration, rule and template files (errors name file:line:col).
@@ -46,6 +46,9 @@ pub enum Command {
     /// TSDB tools: import history.
     #[command(subcommand)]
     Tsdb(TsdbCommand),
+    /// Rule tools: replay rule files over stored history.
+    #[command(subcommand)]
+    Rules(RulesCommand),
 }
 
 impl Command {
@@ -87,6 +90,7 @@ impl Command {
             Command::Tsdb(TsdbCommand::Import(ImportCommand::Openmetrics { .. })) => {
                 "tsdb import openmetrics"
             }
+            Command::Rules(RulesCommand::Backtest(_)) => "rules backtest",
         }
     }
 }
@@ -161,6 +165,47 @@ pub struct RunArgs {
     /// promql-delayed-name-removal.
     #[arg(long = "enable-feature", value_delimiter = ',')]
     pub enable_feature: Vec<String>,
+    /// The URL under which Prometheus is reached from outside (alerts' generator URLs,
+    /// `$externalURL` in templates). Default: http://<hostname>:<port of --web.listen-address>.
+    #[arg(long = "web.external-url", default_value = "")]
+    pub web_external_url: String,
+    /// The URL under which the embedded Alertmanager is reached from outside (links in
+    /// notifications). Default: http://<hostname>:<port of --alertmanager.web.listen-address>.
+    #[arg(long = "alertmanager.web.external-url", default_value = "")]
+    pub alertmanager_web_external_url: String,
+    /// Max time to tolerate a Prometheus outage for restoring "for" state of alerts.
+    #[arg(long = "rules.alert.for-outage-tolerance", default_value = "1h")]
+    pub rules_alert_for_outage_tolerance: model::duration::Duration,
+    /// Minimum duration between an alert and its restored "for" state (only for alerts with
+    /// a `for` longer than this).
+    #[arg(long = "rules.alert.for-grace-period", default_value = "10m")]
+    pub rules_alert_for_grace_period: model::duration::Duration,
+    /// Minimum amount of time to wait before resending an alert to Alertmanager.
+    #[arg(long = "rules.alert.resend-delay", default_value = "1m")]
+    pub rules_alert_resend_delay: model::duration::Duration,
+    /// The capacity of the queue for pending Alertmanager notifications.
+    #[arg(long = "alertmanager.notification-queue-capacity", default_value_t = 10_000)]
+    pub alertmanager_notification_queue_capacity: usize,
+    /// Evaluate the rules against this Prometheus-compatible query API (Prometheus, Mimir,
+    /// Thanos, VictoriaMetrics; `/api/v1/query` is added) instead of the local store.
+    #[arg(long = "rules.datasource.url")]
+    pub rules_datasource_url: Option<String>,
+    /// File with the bearer token for `--rules.datasource.url` (read at every request).
+    #[arg(long = "rules.datasource.bearer-token-file")]
+    pub rules_datasource_bearer_token_file: Option<PathBuf>,
+    /// Basic-auth user name for `--rules.datasource.url`.
+    #[arg(long = "rules.datasource.basic-auth.username")]
+    pub rules_datasource_basic_auth_username: Option<String>,
+    /// File with the basic-auth password for `--rules.datasource.url`.
+    #[arg(long = "rules.datasource.basic-auth.password-file")]
+    pub rules_datasource_basic_auth_password_file: Option<PathBuf>,
+    /// Timeout of one datasource query (default 30s).
+    #[arg(long = "rules.datasource.timeout")]
+    pub rules_datasource_timeout: Option<model::duration::Duration>,
+    /// With `--rules.datasource.url`: remote-write recording results and `ALERTS` here (with
+    /// the datasource's credentials) instead of into the local store.
+    #[arg(long = "rules.remote-write.url")]
+    pub rules_remote_write_url: Option<String>,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -306,11 +351,21 @@ pub enum CheckCommand {
     Config {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Only check the config file's syntax, not the rule files it names.
+        #[arg(long = "syntax-only")]
+        syntax_only: bool,
+        #[command(flatten)]
+        lint: RuleLintArgs,
+        /// With the `too-long-scrape-interval` lint: the lookback delta scrape intervals must
+        /// stay below.
+        #[arg(long = "lint.lookback-delta", default_value = "5m")]
+        lookback_delta: String,
     },
-    /// Check rule files.
+    /// Check rule files (standard input when none is given).
     Rules {
-        #[arg(required = true)]
         files: Vec<PathBuf>,
+        #[command(flatten)]
+        lint: RuleLintArgs,
     },
     /// Check alertmanager.yml files (and the templates they name).
     Alertmanager {
@@ -326,12 +381,38 @@ pub enum CheckCommand {
     },
 }
 
+/// promtool's rule lint flags, plus klaxon's `--url`.
+#[derive(Debug, Clone, Args)]
+pub struct RuleLintArgs {
+    /// Comma-separated lints: all, duplicate-rules, too-long-scrape-interval (config only),
+    /// none. klaxon's own warnings (`for` shorter than the interval, `$labels.X` the
+    /// expression cannot produce) are shown unless `none`.
+    #[arg(long, default_value = "duplicate-rules")]
+    pub lint: String,
+    /// Make lint findings fatal (exit code 3).
+    #[arg(long = "lint-fatal")]
+    pub lint_fatal: bool,
+    /// Ignore unknown fields in rule files.
+    #[arg(long = "ignore-unknown-fields")]
+    pub ignore_unknown_fields: bool,
+    /// A Prometheus-compatible server: every series selector of every rule is looked up
+    /// there (`/api/v1/series`, last hour) and selectors that match nothing are reported.
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum TestCommand {
     /// Run rule unit tests written in the `promtool test rules` format.
     Rules {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Only run test groups whose names match this regular expression (repeatable).
+        #[arg(long = "run")]
+        run: Vec<String>,
+        /// Ignore unknown fields in the rule files under test.
+        #[arg(long = "ignore-unknown-fields")]
+        ignore_unknown_fields: bool,
     },
     /// Run PromQL test scripts in the upstream `promqltest` format.
     Promql {
@@ -531,4 +612,44 @@ pub enum ImportCommand {
         #[arg(long = "label", value_name = "NAME=VALUE")]
         labels: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Replay rule files over stored history and print when each alert would have gone
+    /// pending, fired and resolved, with a summary per alert.
+    Backtest(BacktestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// Start of the replay: RFC3339, Unix seconds, `now`, or relative to now (`-2h`).
+    #[arg(long, allow_hyphen_values = true)]
+    pub from: String,
+    /// End of the replay (same forms as --from).
+    #[arg(long, default_value = "now", allow_hyphen_values = true)]
+    pub to: String,
+    /// TSDB directory to read history from, read-only (safe beside a running server). Only
+    /// its blocks are read: the newest samples, still in the server's WAL (up to ~3h), are
+    /// seen through --url instead.
+    #[arg(long = "storage.tsdb.path", conflicts_with = "url", required_unless_present = "url")]
+    pub storage_tsdb_path: Option<PathBuf>,
+    /// A Prometheus-compatible server (klaxon, Prometheus) to evaluate the expressions.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Evaluate every group at this step instead of its own interval.
+    #[arg(long)]
+    pub step: Option<model::duration::Duration>,
+    /// The interval of groups that set none (prometheus.yml's `global.evaluation_interval`).
+    #[arg(long = "evaluation-interval", default_value = "1m")]
+    pub evaluation_interval: model::duration::Duration,
+    /// The query offset of groups that set none (`global.rule_query_offset`).
+    #[arg(long = "rule-query-offset", default_value = "0s")]
+    pub rule_query_offset: model::duration::Duration,
+    /// Lookback of the local evaluation (--storage.tsdb.path).
+    #[arg(long = "query.lookback-delta", default_value = "5m")]
+    pub query_lookback_delta: model::duration::Duration,
+    /// Rule files to replay.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }

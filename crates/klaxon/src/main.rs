@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{CheckCommand, Cli, Command, TemplateCommand, TestCommand, TsdbCommand};
+use cli::{CheckCommand, Cli, Command, RulesCommand, TemplateCommand, TestCommand, TsdbCommand};
 
 /// Exit code for usage errors and commands not built yet (clap uses 2 for usage errors too).
 const EXIT_NOT_IMPLEMENTED: u8 = 2;
@@ -56,10 +56,18 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Check(CheckCommand::Rules { files, lint }) => commands::check::rules(files, lint),
+        Command::Check(CheckCommand::Config { files, syntax_only, lint, lookback_delta }) => {
+            commands::check::config(files, *syntax_only, lint, lookback_delta)
+        }
         Command::Test(TestCommand::Promql { files }) => commands::promql_test::run(files),
+        Command::Test(TestCommand::Rules { files, run, ignore_unknown_fields }) => {
+            commands::test_rules::run(files, run, *ignore_unknown_fields)
+        }
         Command::Query(c) => commands::query::run(c),
         Command::Tsdb(TsdbCommand::Import(c)) => commands::tsdb::import(c),
         Command::Run(args) => commands::run::run(args),
+        Command::Rules(RulesCommand::Backtest(args)) => commands::rules_cmd::backtest(args),
         other => {
             // Still to be built; each says so rather than pretending.
             eprintln!("klaxon {}: not implemented yet", other.name());

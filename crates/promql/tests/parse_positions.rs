@@ -1,6 +1,8 @@
 //! Where calls, aggregations and their arguments start, as annotations report them
 //! (Prometheus' `(line:col)`: 1-based, columns in bytes).
 
+use promql::ast::LineCol;
+
 use promql::ast::{Expr, Positions};
 use promql::parse;
 
@@ -27,9 +29,12 @@ fn positions(e: &Expr, out: &mut Vec<(String, Positions)>) {
     }
 }
 
-fn all(q: &str) -> Vec<(String, Option<(u32, u32)>, Vec<Option<(u32, u32)>>)> {
+/// Each call or aggregation in pre-order: name, where it starts, where its arguments start.
+type Placed = (String, Option<LineCol>, Vec<Option<LineCol>>);
+
+fn all(q: &str) -> Vec<Placed> {
     let mut out = Vec::new();
-    positions(&parse(q).unwrap(), &mut out);
+    positions(&parse(q).expect("query parses"), &mut out);
     out.into_iter().map(|(n, p)| (n, p.node, p.args)).collect()
 }
 

@@ -6,4 +6,17 @@
 //! annotation templating, and the notifier. It evaluates through the [`seams::QueryEngine`]
 //! seam and hands alerts to an [`seams::AlertSink`], so it does not depend on the Alertmanager.
 
+pub mod alerting;
+pub mod backtest;
+pub mod expand;
+pub mod file;
+pub mod group;
+pub mod local;
+pub mod manager;
+pub mod metrics;
+pub mod notifier;
+pub mod recording;
+pub mod remote_engine;
+pub mod restore;
 pub mod seams;
+pub mod unittest;

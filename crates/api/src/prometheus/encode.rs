@@ -7,9 +7,12 @@ use promql::Value;
 use promql::value::{FPoint, HPoint, Sample, Series};
 
 use super::json::{go_format_f, write_go_float, write_sample_time, write_sample_value, write_str};
+use super::response::Pieces;
 
-/// Writes the `data` member of a query response.
-pub fn write_query_data(out: &mut String, value: &Value) {
+/// Writes the `data` member of a query response, in pieces of bounded size (see
+/// [`Pieces`]): a new piece may start after each sample or series.
+pub fn write_query_data(pieces: &mut Pieces, value: &Value) {
+    let out = &mut pieces.cur;
     out.push_str(r#"{"resultType":"#);
     write_str(out, value.value_type().as_str());
     out.push_str(r#","result":"#);
@@ -34,39 +37,26 @@ pub fn write_query_data(out: &mut String, value: &Value) {
             out.push('[');
             for (i, s) in v.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    pieces.cur.push(',');
                 }
-                write_sample(out, s);
+                write_sample(&mut pieces.cur, s);
+                pieces.maybe_flush();
             }
-            out.push(']');
+            pieces.cur.push(']');
         }
         Value::Matrix(m) => {
             out.push('[');
             for (i, s) in m.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    pieces.cur.push(',');
                 }
-                write_series(out, s);
+                write_series(&mut pieces.cur, s);
+                pieces.maybe_flush();
             }
-            out.push(']');
+            pieces.cur.push(']');
         }
     }
-    out.push('}');
-}
-
-/// About how many bytes [`write_query_data`] writes for `value` (labels exactly, samples at
-/// a typical width), so the output can be allocated once.
-pub fn estimated_len(value: &Value) -> usize {
-    const SAMPLE: usize = 32;
-    let labels = |l: &Labels| 2 + l.iter().map(|l| l.name.len() + l.value.len() + 6).sum::<usize>();
-    64 + match value {
-        Value::Scalar { .. } | Value::String { .. } => 64,
-        Value::Vector(v) => v.iter().map(|s| labels(&s.metric) + 24 + SAMPLE).sum(),
-        Value::Matrix(m) => m
-            .iter()
-            .map(|s| labels(&s.metric) + 24 + (s.floats.len() + 16 * s.histograms.len()) * SAMPLE)
-            .sum(),
-    }
+    pieces.cur.push('}');
 }
 
 /// A label set as a JSON object in label order.
@@ -278,9 +268,9 @@ mod tests {
     use model::histogram::Span;
 
     fn data(v: &Value) -> String {
-        let mut s = String::new();
-        write_query_data(&mut s, v);
-        s
+        let mut p = Pieces::empty();
+        write_query_data(&mut p, v);
+        p.concat()
     }
 
     #[test]

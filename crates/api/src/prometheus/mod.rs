@@ -4,8 +4,10 @@
 //! [`router`] serves, under `/api/v1`: `query`, `query_range`, `series`, `labels`,
 //! `label/<name>/values`, `metadata`, `query_exemplars`, `format_query`, `parse_query`,
 //! `status/{buildinfo,config,flags,runtimeinfo,tsdb}`, `targets`, `targets/metadata`,
-//! `targets/relabel_steps`, `scrape_pools`, plus `/-/healthy` and `/-/ready`; and the remote
-//! write receiver `POST /api/v1/write` when enabled ([`write`]).
+//! `targets/relabel_steps`, `scrape_pools`, `rules`, `alerts` ([`rules`]), `alertmanagers`
+//! ([`alertmanagers`]), plus `/-/healthy`
+//! and `/-/ready`; and the remote write receiver `POST /api/v1/write` when enabled
+//! ([`write`]).
 //! GET and form POST are accepted alike; the envelope, error types, status codes and the
 //! encoding of floats and timestamps are upstream's to the byte ([`json`]).
 //!
@@ -24,12 +26,14 @@
 //! # }
 //! ```
 
+pub mod alertmanagers;
 pub mod encode;
 pub mod json;
 pub mod lifecycle;
 pub mod params;
 mod query;
 pub mod response;
+pub mod rules;
 mod series;
 pub mod status;
 pub mod targets;
@@ -96,6 +100,10 @@ pub struct PromBackend {
     /// The running server: `/-/reload`, `/-/quit`, `/metrics`, and the live config text and
     /// reload state of `/api/v1/status/*` (which otherwise come from the fields above).
     pub server: Option<Arc<dyn lifecycle::ServerControl>>,
+    /// `/api/v1/rules` and `/api/v1/alerts` (the rule manager); empty lists when `None`.
+    pub rules: Option<Arc<dyn ::rules::manager::RulesView>>,
+    /// `/api/v1/alertmanagers` (the notifier); empty lists when `None`.
+    pub alertmanagers: Option<Arc<dyn ::rules::notifier::AlertmanagersView>>,
 }
 
 impl fmt::Debug for PromBackend {
@@ -128,6 +136,8 @@ impl PromBackend {
             clock: Arc::new(SystemClock),
             appendable: None,
             server: None,
+            rules: None,
+            alertmanagers: None,
         }
     }
 }
@@ -158,6 +168,9 @@ enum Endpoint {
     TargetsMetadata,
     TargetsRelabelSteps,
     ScrapePools,
+    Rules,
+    Alerts,
+    Alertmanagers,
 }
 
 async fn dispatch(shared: Arc<Shared>, endpoint: Endpoint, form: Form) -> ApiResult {
@@ -194,6 +207,9 @@ async fn dispatch(shared: Arc<Shared>, endpoint: Endpoint, form: Form) -> ApiRes
         }
         Endpoint::TargetsRelabelSteps => targets::relabel_steps(&form, b.targets.as_deref()),
         Endpoint::ScrapePools => targets::scrape_pools(b.targets.as_deref()),
+        Endpoint::Rules => rules::rules(&form, b.rules.as_deref(), b.parse_options),
+        Endpoint::Alerts => rules::alerts(b.rules.as_deref()),
+        Endpoint::Alertmanagers => alertmanagers::alertmanagers(b.alertmanagers.as_deref()),
         Endpoint::Tsdb => match &b.tsdb_stats {
             Some(source) => status::tsdb(&form, source.as_ref()),
             None => status::tsdb(&form, &StorageStats(b.storage.clone())),
@@ -289,6 +305,9 @@ pub fn router(backend: PromBackend) -> Router {
         .route("/api/v1/targets/metadata", endpoint(Endpoint::TargetsMetadata, false))
         .route("/api/v1/targets/relabel_steps", endpoint(Endpoint::TargetsRelabelSteps, false))
         .route("/api/v1/scrape_pools", endpoint(Endpoint::ScrapePools, false))
+        .route("/api/v1/rules", endpoint(Endpoint::Rules, false))
+        .route("/api/v1/alerts", endpoint(Endpoint::Alerts, false))
+        .route("/api/v1/alertmanagers", endpoint(Endpoint::Alertmanagers, false))
         .route("/api/v1/{*rest}", get(api_not_found).post(api_not_found).options(options))
         .route("/-/healthy", get(healthy))
         .route("/-/reload", post(lifecycle::reload).put(lifecycle::reload))

@@ -14,9 +14,9 @@ use promql::ast::{Expr, ValueType};
 use promql::{QueryError, QueryOptions, QueryResult, Value};
 
 use super::Shared;
-use super::encode::{estimated_len, write_query_data};
+use super::encode::write_query_data;
 use super::params::{Form, limit_param, parse_duration_ms, parse_time, time_param};
-use super::response::{ApiError, ApiResult, ErrorType, Success};
+use super::response::{ApiError, ApiResult, ErrorType, Pieces, Success};
 
 /// Most points a range query may return per series.
 const MAX_POINTS: i64 = 11_000;
@@ -76,15 +76,20 @@ fn parse_query(form: &Form, shared: &Shared) -> Result<Expr, ApiError> {
 }
 
 /// Runs `job` on the blocking pool within the concurrency limit and the timeout.
-async fn execute<F>(shared: &Arc<Shared>, common: &Common, job: F) -> Result<QueryResult, ApiError>
+///
+/// Jobs evaluate and also encode their result there: the response is written on the thread
+/// (and so in the allocator arena) that held the result, which is then freed for the next
+/// query's, instead of on whichever runtime worker polls the handler.
+async fn execute<F, T>(shared: &Arc<Shared>, common: &Common, job: F) -> Result<T, ApiError>
 where
     F: FnOnce(
             &dyn model::storage::Storage,
             &promql::Engine,
             &QueryOptions,
-        ) -> Result<QueryResult, QueryError>
+        ) -> Result<T, QueryError>
         + Send
         + 'static,
+    T: Send + 'static,
 {
     let started = Instant::now();
     let permit =
@@ -136,11 +141,11 @@ fn finish(mut result: QueryResult, limit: usize) -> Success {
             warnings.push("results truncated due to limit".into());
         }
     }
-    // Written straight into the response body, sized up front: results can be megabytes.
-    let mut data = Success::buffer(estimated_len(&result.value));
-    write_query_data(&mut data, &result.value);
+    // Written straight into the response body, in pieces: results can be megabytes.
+    let mut body = Pieces::new();
+    write_query_data(&mut body, &result.value);
     drop(result.value);
-    Success::from_buffer(data, warnings, std::mem::take(&mut result.annotations.infos))
+    body.into_success(warnings, std::mem::take(&mut result.annotations.infos))
 }
 
 /// `GET|POST /api/v1/query`.
@@ -152,11 +157,10 @@ pub async fn instant(shared: Arc<Shared>, form: Form) -> ApiResult {
     let lookback_delta = lookback_param(&form)?;
     let expr = parse_query(&form, &shared)?;
     let common = Common { timeout, lookback_delta };
-    let result = execute(&shared, &common, move |storage, engine, opts| {
-        engine.instant_query(storage, &expr, t, opts)
+    execute(&shared, &common, move |storage, engine, opts| {
+        engine.instant_query(storage, &expr, t, opts).map(|r| finish(r, limit))
     })
-    .await?;
-    Ok(finish(result, limit))
+    .await
 }
 
 /// `GET|POST /api/v1/query_range`.
@@ -197,11 +201,10 @@ pub async fn range(shared: Arc<Shared>, form: Form) -> ApiResult {
         ));
     }
     let common = Common { timeout, lookback_delta };
-    let result = execute(&shared, &common, move |storage, engine, opts| {
-        engine.range_query(storage, &expr, start, end, step, opts)
+    execute(&shared, &common, move |storage, engine, opts| {
+        engine.range_query(storage, &expr, start, end, step, opts).map(|r| finish(r, limit))
     })
-    .await?;
-    Ok(finish(result, limit))
+    .await
 }
 
 /// `GET|POST /api/v1/format_query`: the expression as Prometheus' `Prettify` prints it.
@@ -304,7 +307,7 @@ mod tests {
         let hold = shared.slots.clone().acquire_owned().await.unwrap();
         let c = common(Duration::ZERO);
         let job = |_: &dyn model::storage::Storage, _: &promql::Engine, _: &QueryOptions| {
-            Err(QueryError::Execution("must not run".into()))
+            Err::<QueryResult, _>(QueryError::Execution("must not run".into()))
         };
         let err = execute(&shared, &c, job).await.unwrap_err();
         assert_eq!(err.kind, ErrorType::Timeout);

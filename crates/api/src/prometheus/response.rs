@@ -72,17 +72,76 @@ impl ApiError {
 /// What a handler produced: data (already JSON) plus annotations, or an error.
 #[derive(Debug)]
 pub struct Success {
-    /// The `data` member, written as JSON (after the envelope's opening when `opened`).
+    /// The `data` member, written as JSON (its last piece when `pieces` is not empty).
     pub data: String,
     pub warnings: Vec<String>,
     pub infos: Vec<String>,
-    /// Whether `data` starts with [`OPENING`] ([`Success::buffer`]): the body is then
-    /// finished in place instead of copied, which matters for results of many megabytes.
-    opened: bool,
+    /// For large results: the body's earlier pieces, from the envelope's opening on, and
+    /// `data` the last one ([`Pieces`]).
+    pieces: Option<Vec<String>>,
 }
 
 /// The start of every successful response body, up to the `data` member's value.
 const OPENING: &str = r#"{"status":"success","data":"#;
+
+/// A body written in pieces of at most about [`Pieces::PIECE`] bytes, sent one after the
+/// other.
+///
+/// A result of many megabytes written into one `String` is one allocation of that size,
+/// which glibc serves with `mmap`; freeing it raises glibc's mmap threshold (and trim
+/// threshold) to its size, after which such buffers come from, and stay in, the heap of the
+/// thread that made them: the process's RSS then keeps several results' worth. Pieces below
+/// the threshold never move it.
+#[derive(Debug)]
+pub struct Pieces {
+    done: Vec<String>,
+    /// The piece being written.
+    pub cur: String,
+}
+
+impl Pieces {
+    /// Below glibc's initial mmap threshold (128 KiB) with room for one more element.
+    const PIECE: usize = 64 * 1024;
+    const FLUSH: usize = 32 * 1024;
+
+    /// Pieces of a success body: the first starts with the envelope's opening, then the
+    /// `data` member is written into [`Pieces::cur`].
+    pub fn new() -> Self {
+        let mut p = Pieces::empty();
+        p.cur.push_str(OPENING);
+        p
+    }
+
+    /// Pieces of anything.
+    pub fn empty() -> Self {
+        Pieces { done: Vec::new(), cur: String::with_capacity(Self::PIECE) }
+    }
+
+    /// Everything written, as one string.
+    pub fn concat(mut self) -> String {
+        self.done.push(self.cur);
+        self.done.concat()
+    }
+
+    /// Starts a new piece when the current one is full enough; call between elements.
+    pub fn maybe_flush(&mut self) {
+        if self.cur.len() >= Self::FLUSH {
+            let full = std::mem::replace(&mut self.cur, String::with_capacity(Self::PIECE));
+            self.done.push(full);
+        }
+    }
+
+    /// The `data` member written, with the annotations.
+    pub fn into_success(self, warnings: Vec<String>, infos: Vec<String>) -> Success {
+        Success { data: self.cur, warnings, infos, pieces: Some(self.done) }
+    }
+}
+
+impl Default for Pieces {
+    fn default() -> Self {
+        Pieces::new()
+    }
+}
 
 impl Success {
     pub fn json(data: &Json) -> Self {
@@ -90,22 +149,7 @@ impl Success {
     }
 
     pub fn raw(data: String) -> Self {
-        Success { data, warnings: Vec::new(), infos: Vec::new(), opened: false }
-    }
-
-    /// A buffer for the `data` member of about `capacity` bytes that already holds the
-    /// envelope's opening; pass it, written, to [`Success::from_buffer`].
-    pub fn buffer(capacity: usize) -> String {
-        // Room for the closing and a few annotations too, so finishing never reallocates.
-        let mut out = String::with_capacity(OPENING.len() + capacity + 256);
-        out.push_str(OPENING);
-        out
-    }
-
-    /// A result whose `data` was written into a [`Success::buffer`].
-    pub fn from_buffer(data: String, warnings: Vec<String>, infos: Vec<String>) -> Self {
-        debug_assert!(data.starts_with(OPENING));
-        Success { data, warnings, infos, opened: true }
+        Success { data, warnings: Vec::new(), infos: Vec::new(), pieces: None }
     }
 }
 
@@ -123,19 +167,19 @@ fn capped(mut items: Vec<String>, what: &str) -> Vec<String> {
     items
 }
 
-/// The whole response body of a call; a result written into a [`Success::buffer`] becomes
-/// the body without a copy.
-pub fn body(result: ApiResult) -> String {
-    let mut out;
-    match result {
+/// The response body of a call, in the pieces it was written in (one for most calls).
+pub fn body_pieces(result: ApiResult) -> Vec<String> {
+    let (mut pieces, mut out) = match result {
         Ok(s) => {
-            if s.opened {
-                out = s.data;
-            } else {
-                out = String::with_capacity(OPENING.len() + s.data.len() + 64);
-                out.push_str(OPENING);
-                out.push_str(&s.data);
-            }
+            let (pieces, mut out) = match s.pieces {
+                Some(done) => (done, s.data),
+                None => {
+                    let mut out = String::with_capacity(OPENING.len() + s.data.len() + 64);
+                    out.push_str(OPENING);
+                    out.push_str(&s.data);
+                    (Vec::new(), out)
+                }
+            };
             for (key, items, what) in
                 [("warnings", s.warnings, "warning"), ("infos", s.infos, "info")]
             {
@@ -146,17 +190,25 @@ pub fn body(result: ApiResult) -> String {
                     Json::strings(capped(items, what)).write(&mut out);
                 }
             }
+            (pieces, out)
         }
         Err(e) => {
-            out = String::with_capacity(64 + e.message.len());
+            let mut out = String::with_capacity(64 + e.message.len());
             out.push_str(r#"{"status":"error","errorType":"#);
             write_str(&mut out, e.kind.as_str());
             out.push_str(r#","error":"#);
             write_str(&mut out, &e.message);
+            (Vec::new(), out)
         }
-    }
+    };
     out.push('}');
-    out
+    pieces.push(out);
+    pieces
+}
+
+/// The whole response body of a call as one string.
+pub fn body(result: ApiResult) -> String {
+    body_pieces(result).concat()
 }
 
 /// Turns a call's result into the HTTP response, with CORS headers for `origin`.
@@ -165,7 +217,16 @@ pub fn respond(result: ApiResult, request_headers: &HeaderMap) -> Response {
         Ok(_) => StatusCode::OK,
         Err(e) => e.kind.status(),
     };
-    let mut response = (status, body(result)).into_response();
+    let mut pieces = body_pieces(result);
+    let body = if pieces.len() == 1 {
+        axum::body::Body::from(pieces.pop().unwrap_or_default())
+    } else {
+        let stream = futures::stream::iter(
+            pieces.into_iter().map(|p| Ok::<_, std::convert::Infallible>(p.into_bytes())),
+        );
+        axum::body::Body::from_stream(stream)
+    };
+    let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     set_cors(headers, request_headers);
@@ -199,13 +260,25 @@ mod tests {
         let mut ok = Success::raw("[]".into());
         ok.warnings.push("w".into());
         assert_eq!(body(Ok(ok)), r#"{"status":"success","data":[],"warnings":["w"]}"#);
-        let mut buf = Success::buffer(2);
-        buf.push_str("[]");
-        let cap = buf.capacity();
-        let ok = Success::from_buffer(buf, vec!["w".into()], vec!["i".into()]);
-        let b = body(Ok(ok));
-        assert_eq!(b, r#"{"status":"success","data":[],"warnings":["w"],"infos":["i"]}"#);
-        assert_eq!(b.capacity(), cap, "finished in place");
+        // Written in pieces: the same body.
+        let mut p = Pieces::new();
+        p.cur.push('[');
+        for i in 0..20_000 {
+            if i > 0 {
+                p.cur.push(',');
+            }
+            p.cur.push_str(&i.to_string());
+            p.maybe_flush();
+        }
+        p.cur.push(']');
+        let pieces = body_pieces(Ok(p.into_success(vec!["w".into()], vec!["i".into()])));
+        assert!(pieces.len() > 2);
+        assert!(pieces.iter().all(|p| p.capacity() <= Pieces::PIECE));
+        let whole = pieces.concat();
+        let v: serde_json::Value = serde_json::from_str(&whole).unwrap();
+        assert_eq!(v["data"].as_array().unwrap().len(), 20_000);
+        assert_eq!(v["warnings"][0], "w");
+        assert_eq!(v["infos"][0], "i");
         let err = Err(ApiError::invalid_param("query", "parse error"));
         assert_eq!(
             body(err),

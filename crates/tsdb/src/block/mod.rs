@@ -37,7 +37,7 @@
 //! Opening reads the index whole and streams through the chunks file, checking every checksum
 //! and reference; a block that fails is reported with the file and byte offset and left out.
 //! Only the index's contents stay in memory; queries read chunks from the file as they need
-//! them, checking each chunk's CRC again (`reader`).
+//! them, checking each chunk's CRC again on its first read (`reader`).
 
 mod format;
 mod querier;

@@ -87,8 +87,8 @@ fn options(args: &AlertmanagerArgs, f: &flags::Features) -> Result<Options> {
     Ok(o)
 }
 
-/// Binds one `--web.listen-address`, trying each address it resolves to.
-async fn bind(addr: &str) -> Result<TcpListener> {
+/// Binds one listen address, trying each address it resolves to (also `klaxon run`'s).
+pub(crate) async fn bind(addr: &str) -> Result<TcpListener> {
     let mut last = None;
     for candidate in flags::resolve_listen_address(addr).await? {
         match TcpListener::bind(candidate).await {
@@ -158,27 +158,7 @@ async fn serve(args: &AlertmanagerArgs) -> Result<()> {
     };
     let router = api::alertmanager::router_with(am.clone(), &web);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut servers = Vec::new();
-    for listener in listeners {
-        let address = listener.local_addr()?;
-        tracing::info!(address = %address, "Listening on");
-        if web_config.tls_enabled() {
-            tracing::info!(http2 = web_config.http2(), address = %address, "TLS is enabled.");
-        } else {
-            tracing::info!(http2 = false, address = %address, "TLS is disabled.");
-        }
-        let mut rx = stop_rx.clone();
-        let shutdown = async move {
-            let _ = rx.wait_for(|stop| *stop).await;
-        };
-        let router = router.clone();
-        let web_config = web_config.clone();
-        servers.push(tokio::spawn(async move {
-            if let Err(e) = web_config.serve(listener, router, shutdown).await {
-                tracing::error!(address = %address, err = %e, "HTTP server failed");
-            }
-        }));
-    }
+    let servers = serve_api(router, listeners, &web_config, &stop_rx)?;
 
     signals.wait(&am).await;
 
@@ -192,7 +172,39 @@ async fn serve(args: &AlertmanagerArgs) -> Result<()> {
     Ok(())
 }
 
-async fn futures_all(handles: Vec<tokio::task::JoinHandle<()>>) {
+/// Serves the API v2 `router` on every listener until `stop` turns true. Shared by
+/// `klaxon alertmanager` and the embedded Alertmanager of `klaxon run`, so both answer alike.
+pub(crate) fn serve_api(
+    router: axum::Router,
+    listeners: Vec<TcpListener>,
+    web_config: &api::web_config::Web,
+    stop: &watch::Receiver<bool>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut servers = Vec::new();
+    for listener in listeners {
+        let address = listener.local_addr()?;
+        tracing::info!(address = %address, "Listening on");
+        if web_config.tls_enabled() {
+            tracing::info!(http2 = web_config.http2(), address = %address, "TLS is enabled.");
+        } else {
+            tracing::info!(http2 = false, address = %address, "TLS is disabled.");
+        }
+        let mut rx = stop.clone();
+        let shutdown = async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let router = router.clone();
+        let web_config = web_config.clone();
+        servers.push(tokio::spawn(async move {
+            if let Err(e) = web_config.serve(listener, router, shutdown).await {
+                tracing::error!(address = %address, err = %e, "HTTP server failed");
+            }
+        }));
+    }
+    Ok(servers)
+}
+
+pub(crate) async fn futures_all(handles: Vec<tokio::task::JoinHandle<()>>) {
     for h in handles {
         let _ = h.await;
     }

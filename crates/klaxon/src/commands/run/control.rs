@@ -1,9 +1,17 @@
 //! Configuration reloads (SIGHUP, `/-/reload`), `/-/quit`, and the self-metrics of
 //! `klaxon run`: the [`ServerControl`] the Prometheus API asks.
 //!
-//! A reload reads and validates the whole file first; a file that does not load leaves
-//! everything running as it was, sets `prometheus_config_last_reload_successful` to 0 and
-//! answers `/-/reload` with the error (`file:line:col: ...`). Reloads never run concurrently.
+//! A reload is atomic across `prometheus.yml`, the rule files it names and the embedded
+//! Alertmanager's `alertmanager.yml`. "Atomic" here means: every file is read, parsed and
+//! validated before anything changes, and one file that does not load leaves all of them
+//! running as they were (the old config keeps scraping, the old groups keep evaluating, the
+//! old routes keep notifying), sets `prometheus_config_last_reload_successful` to 0 and
+//! answers `/-/reload` with the error (`file:line:col: ...`). Only then are they applied, the
+//! Alertmanager first: the one failure left after validation (a notification template that
+//! does not build) then also changes nothing. Between the steps of the apply, a rule
+//! evaluation may see the new targets with the old rules for a moment; no alert is dropped
+//! (the rule manager carries alert state across, and both sinks stay up throughout).
+//! Reloads never run concurrently.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +25,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 use tokio::sync::Notify;
 
+use super::alertmanager::Embedded;
 use super::pipeline::Pipeline;
+use super::rules::{self, Rules};
 
 /// The running server's mutable state.
 #[derive(Debug)]
@@ -27,11 +37,27 @@ pub struct Server {
     config: RwLock<Arc<Config>>,
     reload_state: Mutex<(bool, SystemTime)>,
     pipeline: Pipeline,
+    rules: Rules,
+    embedded: Option<Arc<Embedded>>,
     reloading: tokio::sync::Mutex<()>,
     registry: Registry,
     last_reload_ok: Gauge,
     last_reload_time: Gauge<f64, AtomicU64>,
     quit: Arc<Notify>,
+}
+
+/// What a [`Server`] is made of, all started already.
+#[derive(Debug)]
+pub struct ServerParts {
+    pub config_file: PathBuf,
+    /// `--web.enable-lifecycle`.
+    pub lifecycle: bool,
+    pub config: Config,
+    pub pipeline: Pipeline,
+    pub rules: Rules,
+    pub embedded: Option<Arc<Embedded>>,
+    pub registry: Registry,
+    pub metrics: ReloadMetrics,
 }
 
 /// Registers the reload metrics in `registry` before it is handed to [`Server::new`].
@@ -63,14 +89,17 @@ fn unix_seconds(t: SystemTime) -> f64 {
 }
 
 impl Server {
-    pub fn new(
-        config_file: PathBuf,
-        lifecycle: bool,
-        config: Config,
-        pipeline: Pipeline,
-        registry: Registry,
-        metrics: ReloadMetrics,
-    ) -> Arc<Server> {
+    pub fn new(parts: ServerParts) -> Arc<Server> {
+        let ServerParts {
+            config_file,
+            lifecycle,
+            config,
+            pipeline,
+            rules,
+            embedded,
+            registry,
+            metrics,
+        } = parts;
         let now = SystemTime::now();
         metrics.ok.set(1);
         metrics.time.set(unix_seconds(now));
@@ -80,6 +109,8 @@ impl Server {
             config: RwLock::new(Arc::new(config)),
             reload_state: Mutex::new((true, now)),
             pipeline,
+            rules,
+            embedded,
             reloading: tokio::sync::Mutex::new(()),
             registry,
             last_reload_ok: metrics.ok,
@@ -98,16 +129,7 @@ impl Server {
         let _one_at_a_time = self.reloading.lock().await;
         let start = Instant::now();
         tracing::info!(filename = %self.config_file.display(), "Loading configuration file");
-        let outcome = match config::load(&self.config_file) {
-            Ok(cfg) => match self.pipeline.apply(&cfg).await {
-                Ok(()) => {
-                    *self.config.write() = Arc::new(cfg);
-                    Ok(())
-                }
-                Err(e) => Err(format!("{e:#}")),
-            },
-            Err(e) => Err(e.to_string()),
-        };
+        let outcome = self.reload_all().await;
         let now = SystemTime::now();
         match &outcome {
             Ok(()) => {
@@ -133,10 +155,40 @@ impl Server {
         outcome
     }
 
-    /// Waits for an in-flight reload, then stops the pipeline.
+    /// Validates every file, then applies them (see the module doc for what is atomic).
+    async fn reload_all(&self) -> Result<(), String> {
+        let cfg = config::load(&self.config_file).map_err(|e| e.to_string())?;
+        let rule_files = rules::load(&cfg)?;
+        if let Some(am) = &self.embedded {
+            am.validate()?;
+        }
+        // Each of these two leaves its part unchanged when it fails, and they go first.
+        self.rules.apply_alerting(&cfg).await?;
+        if let Some(am) = &self.embedded {
+            am.reload().await?;
+            am.apply_prometheus_config(&cfg);
+        }
+        let applied = self.pipeline.apply(&cfg).await.map_err(|e| format!("{e:#}"));
+        // The rules follow even when a scrape job could not start: they do not depend on it.
+        self.rules.apply(&cfg, rule_files).await;
+        applied?;
+        *self.config.write() = Arc::new(cfg);
+        Ok(())
+    }
+
+    /// Waits for an in-flight reload, then stops in dependency order: scraping, then the
+    /// rules (their last alerts handed over, the notifier drained), then the embedded
+    /// Alertmanager (state flushed). Storage is closed by the caller.
     pub async fn stop(&self) {
         let _no_reload = self.reloading.lock().await;
-        self.pipeline.stop().await;
+        tracing::info!("Stopping scrape manager...");
+        self.pipeline.stop_scraping().await;
+        tracing::info!("Scrape manager stopped");
+        self.rules.stop().await;
+        if let Some(am) = &self.embedded {
+            am.shutdown().await;
+        }
+        self.pipeline.stop_remote().await;
     }
 }
 

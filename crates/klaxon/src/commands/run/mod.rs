@@ -2,12 +2,17 @@
 //! durable TSDB (WAL replayed, blocks loaded), starts service discovery, the scrape loops and
 //! remote write, serves the Prometheus API (`/api/v1/*`, `/api/v1/targets`, `/metrics`,
 //! `/-/reload`) on `--web.listen-address`, reloads on SIGHUP, and at SIGTERM/SIGINT stops
-//! scraping, flushes remote write and closes the store (WAL fsynced). Rules and the embedded
-//! Alertmanager come with their issue. Log lines are upstream's, so tools that wait for
-//! "Server is ready to receive web requests." work unchanged.
+//! scraping, stops the rules (notifier drained), shuts the embedded Alertmanager down (state
+//! flushed), flushes remote write and closes the store (WAL fsynced). With
+//! `--alertmanager.config.file` an Alertmanager runs in the same process, serving its API v2
+//! on `--alertmanager.web.listen-address` and receiving rule alerts in-process. Log lines are
+//! upstream's, so tools that wait for "Server is ready to receive web requests." work
+//! unchanged.
 
+mod alertmanager;
 mod control;
 mod pipeline;
+mod rules;
 mod storage;
 
 use std::collections::BTreeMap;
@@ -19,13 +24,13 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context, Result, anyhow};
 use api::prometheus::{PromBackend, RuntimeInfo, router};
 use promql::{Engine, EngineOptions, ParseOptions};
-use tokio::net::TcpListener;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
-use super::alertmanager::flags::{hostname, resolve_listen_address};
+use super::alertmanager::flags::{external_url_and_prefix, hostname};
+use super::alertmanager::server::bind;
 use crate::cli::RunArgs;
-use control::{Control, ReloadMetrics, Server};
+use control::{Control, ReloadMetrics, Server, ServerParts};
 use pipeline::Pipeline;
 
 /// How long open HTTP requests may take to finish at shutdown.
@@ -104,6 +109,24 @@ fn flags_map(args: &RunArgs) -> BTreeMap<String, String> {
         args.alertmanager_config_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
     );
     put("alertmanager.web.listen-address", args.alertmanager_web_listen_address.clone());
+    put("alertmanager.web.external-url", args.alertmanager_web_external_url.clone());
+    put(
+        "alertmanager.storage.path",
+        args.alertmanager_storage_path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+    );
+    put(
+        "alertmanager.notification-queue-capacity",
+        args.alertmanager_notification_queue_capacity.to_string(),
+    );
+    put("web.external-url", args.web_external_url.clone());
+    put("rules.alert.for-outage-tolerance", args.rules_alert_for_outage_tolerance.to_string());
+    put("rules.alert.for-grace-period", args.rules_alert_for_grace_period.to_string());
+    put("rules.alert.resend-delay", args.rules_alert_resend_delay.to_string());
+    put("rules.datasource.url", args.rules_datasource_url.clone().unwrap_or_default());
+    put("rules.remote-write.url", args.rules_remote_write_url.clone().unwrap_or_default());
     m
 }
 
@@ -134,16 +157,18 @@ fn load_config(args: &RunArgs) -> Result<config::Config> {
     Ok(cfg)
 }
 
-async fn bind(addr: &str) -> Result<TcpListener> {
-    let mut last = None;
-    for candidate in resolve_listen_address(addr).await? {
-        match TcpListener::bind(candidate).await {
-            Ok(l) => return Ok(l),
-            Err(e) => last = Some(e),
+/// Logs how many targets discovery found, once it found some (or after 10 s, however many):
+/// discovery runs in the background, so the count is not known when the config applies.
+async fn log_targets(targets: Arc<dyn scrape::status::TargetsView>, jobs: usize) {
+    let give_up = Instant::now() + Duration::from_secs(10);
+    loop {
+        let n = targets.active_targets().len();
+        if n > 0 || jobs == 0 || Instant::now() >= give_up {
+            tracing::info!(jobs, targets = n, "Scrape targets discovered");
+            return;
         }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let e = last.map_or_else(|| "no address".to_string(), |e| e.to_string());
-    Err(anyhow!("listen tcp {addr}: {e}"))
 }
 
 fn engine(args: &RunArgs, features: Features) -> Result<Engine> {
@@ -180,22 +205,52 @@ async fn serve(args: &RunArgs) -> Result<()> {
     let engine = engine(args, features)?;
     let db_options = storage::options(args)?;
     let cfg = load_config(args)?;
+    // Every file is valid before anything starts, as at a reload.
+    let rule_files = rules::load(&cfg).map_err(|e| anyhow!("loading rule files: {e}"))?;
 
     let mut registry = prometheus_client::registry::Registry::default();
     let db = storage::open(args, db_options, &mut registry)?;
     let maintenance = storage::spawn_maintenance(db.clone());
 
+    // Bound first: the external URL's default names the port.
+    let listener = bind(&args.web_listen_address).await?;
+    let address = listener.local_addr()?;
+    let (external_url, _) =
+        external_url_and_prefix(&args.web_external_url, "", &hostname(), address)?;
+
+    let embedded = alertmanager::Embedded::start(args, &cfg).await?.map(Arc::new);
     let pipeline = Pipeline::start(&cfg, db.clone(), &hostname(), &mut registry).await?;
     let targets = pipeline.targets();
+    tokio::spawn(log_targets(targets.clone(), cfg.scrape_configs.len()));
+    let rules = rules::Rules::new(
+        rules::RulesSetup {
+            args,
+            cfg: &cfg,
+            engine: engine.clone(),
+            storage: db.clone(),
+            appendable: pipeline.appendable(),
+            external_url,
+            embedded: embedded.clone(),
+            loaded: &rule_files,
+        },
+        &mut registry,
+    )
+    .await?;
+    rules.apply_alerting(&cfg).await.map_err(|e| anyhow!("{e}"))?;
+    rules.apply(&cfg, rule_files).await;
+    rules.log_first_evaluation();
+    let rules_view = rules.view();
     let reload_metrics = ReloadMetrics::register(&mut registry);
-    let server = Server::new(
-        args.config_file.clone(),
-        args.web_enable_lifecycle,
-        cfg,
+    let server = Server::new(ServerParts {
+        config_file: args.config_file.clone(),
+        lifecycle: args.web_enable_lifecycle,
+        config: cfg,
         pipeline,
+        rules,
+        embedded,
         registry,
-        reload_metrics,
-    );
+        metrics: reload_metrics,
+    });
 
     let mut backend = PromBackend::new(db.clone(), engine);
     backend.tsdb_stats = Some(db.clone());
@@ -210,6 +265,7 @@ async fn serve(args: &RunArgs) -> Result<()> {
         last_config_time: SystemTime::now(),
     };
     backend.targets = Some(targets);
+    backend.rules = Some(rules_view);
     backend.server = Some(Arc::new(Control(server.clone())));
     if args.web_enable_remote_write_receiver {
         backend.appendable = Some(db.clone());
@@ -217,8 +273,6 @@ async fn serve(args: &RunArgs) -> Result<()> {
     let ready = backend.ready.clone();
     ready.store(false, Ordering::Relaxed);
 
-    let listener = bind(&args.web_listen_address).await?;
-    let address = listener.local_addr()?;
     tracing::info!(address = %address, "Start listening for connections");
     let (stop_tx, mut stop_rx) = watch::channel(false);
     let app = router(backend);
@@ -250,9 +304,7 @@ async fn serve(args: &RunArgs) -> Result<()> {
         break;
     }
     ready.store(false, Ordering::Relaxed);
-    tracing::info!("Stopping scrape manager...");
     server.stop().await;
-    tracing::info!("Scrape manager stopped");
     tracing::info!("Stopping web handler...");
     let _ = stop_tx.send(true);
     if tokio::time::timeout(HTTP_DRAIN, http).await.is_err() {

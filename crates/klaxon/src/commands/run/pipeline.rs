@@ -18,16 +18,27 @@ use scrape::manager::{ScrapeManager, ScrapeOptions};
 use tokio::task::JoinHandle;
 
 /// Discovery, scraping and remote write, running.
-#[derive(Debug)]
 pub struct Pipeline {
     discovery: DiscoveryManager,
     scrape: Arc<ScrapeManager>,
     remote: Arc<RemoteStorage>,
+    /// The local store and every remote-write queue: where rule results go too.
+    appendable: Arc<dyn Appendable>,
     follower: JoinHandle<()>,
 }
 
 fn external_labels(cfg: &Config) -> Labels {
     Labels::from_pairs(cfg.global.external_labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("discovery", &self.discovery)
+            .field("scrape", &self.scrape)
+            .field("remote", &self.remote)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Pipeline {
@@ -43,7 +54,7 @@ impl Pipeline {
         let appendable: Arc<dyn Appendable> = Arc::new(RemoteFanout::new(local, remote.clone()));
         let legacy = cfg.global.metric_name_validation_scheme == "legacy";
         let scrape = Arc::new(ScrapeManager::new(
-            appendable,
+            appendable.clone(),
             ScrapeOptions {
                 offset_seed: scrape::manager::offset_seed(hostname, &external_labels(cfg)),
                 extra_scrape_metrics: cfg.global.extra_scrape_metrics,
@@ -75,7 +86,7 @@ impl Pipeline {
                     .collect()
             }));
         }
-        let pipeline = Pipeline { discovery, scrape, remote, follower };
+        let pipeline = Pipeline { discovery, scrape, remote, appendable, follower };
         pipeline.apply(cfg).await?;
         Ok(pipeline)
     }
@@ -100,11 +111,20 @@ impl Pipeline {
         self.scrape.clone()
     }
 
-    /// Stops scraping (no stale markers: a restart resumes), then flushes remote write.
-    /// Discovery providers end with the process.
-    pub async fn stop(&self) {
+    /// Where rule results are written: the local store and remote write, as scraped samples.
+    pub fn appendable(&self) -> Arc<dyn Appendable> {
+        self.appendable.clone()
+    }
+
+    /// Stops scraping (no stale markers: a restart resumes). Discovery providers end with
+    /// the process.
+    pub async fn stop_scraping(&self) {
         self.scrape.stop().await;
         self.follower.abort();
+    }
+
+    /// Flushes remote write; after the rules stopped, so their last results are sent too.
+    pub async fn stop_remote(&self) {
         self.remote.stop().await;
     }
 }
