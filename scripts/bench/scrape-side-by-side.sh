@@ -8,7 +8,7 @@
 # Both stores cut blocks of BLOCK (default 5m, `--storage.tsdb.min/max-block-duration`, a
 # hidden Prometheus flag) so that a 10-minute run ends with blocks on disk to measure; the
 # default of 2 h would need a 3-hour run. Samples ingested are counted by the same PromQL query
-# on both (`count_over_time` over the run), CPU from /proc/<pid>/stat, RSS sampled every 2 s
+# on both (`scrape_samples_scraped` summed over the run), CPU from /proc/<pid>/stat, RSS sampled every 2 s
 # from /proc/<pid>/status (VmHWM at the end as the peak).
 #
 # Usage: scripts/bench/scrape-side-by-side.sh
@@ -93,9 +93,9 @@ cpu_s() { # pid -> user+system seconds
     python3 -c 'import os,sys; f=open(f"/proc/{sys.argv[1]}/stat").read().rsplit(")",1)[1].split(); t=os.sysconf("SC_CLK_TCK"); print((int(f[11])+int(f[12]))/t)' "$1"
 }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
-samples() { # port -> samples stored for the job over the run
+samples() { # port -> samples ingested for the job over the run (what the targets exposed)
     curl -sf "http://127.0.0.1:$1/api/v1/query" --data-urlencode \
-        "query=sum(count_over_time({job=\"synth\"}[$((DURATION + 120))s]))" |
+        "query=sum(sum_over_time(scrape_samples_scraped{job=\"synth\"}[$((DURATION + 120))s]))" |
         python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(int(float(r[0]["value"][1])) if r else 0)'
 }
 blocks() { # data dir -> "bytes samples" over the blocks on disk

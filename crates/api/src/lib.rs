@@ -5,10 +5,11 @@
 //! - [`web_config`]: `--web.config.file` (TLS, basic auth, headers, rate limit) and
 //!   `--web.systemd-socket`, serving any router.
 //!
-//! - [`prometheus`]: Prometheus' HTTP query API v1 (`/api/v1/query`, `query_range`, `series`,
-//!   labels, metadata, status pages), health and readiness.
+//! - [`prometheus`]: Prometheus' HTTP API v1 (queries, series, labels, metadata, targets,
+//!   rules, alerts, Alertmanagers, status pages, the remote-write receiver), health, readiness,
+//!   `/-/reload`, `/-/quit` and `/metrics`.
 //!
-//! Still to come here: the rest of the Prometheus API (rules, alerts, targets) and the web UIs.
+//! Still to come here: the web UIs.
 
 pub mod alertmanager;
 pub mod prometheus;

@@ -5,6 +5,12 @@
 //! firing, `for`, `keep_firing_for`) with `ALERTS`/`ALERTS_FOR_STATE` and restart restore,
 //! annotation templating, and the notifier. It evaluates through the [`seams::QueryEngine`]
 //! seam and hands alerts to an [`seams::AlertSink`], so it does not depend on the Alertmanager.
+//!
+//! - [`file`]: rule files, validation and lints; [`group`], [`alerting`], [`recording`],
+//!   [`expand`] and [`restore`]: one group evaluation, the state machine, templates and `for`
+//!   restore; [`manager`]: scheduling, reloads, `/api/v1/rules` ([`manager::view`]);
+//!   [`notifier`]: sending to Alertmanagers; [`local`] and [`remote_engine`]: the engines;
+//!   [`unittest`]: `promtool test rules` files; [`backtest`]: replaying rules over history.
 
 pub mod alerting;
 pub mod backtest;

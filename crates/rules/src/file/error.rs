@@ -19,6 +19,11 @@ pub struct RuleRef {
 /// follows the first when two YAML nodes are involved, as for `record` and `alert` both set;
 /// no position when none applies, as for an unreadable file). An empty `file` (standard
 /// input) prints no file prefix, as upstream's `Parse`.
+///
+/// klaxon positions errors upstream leaves unpositioned or puts at `0:0`: a label or
+/// annotation error at its value, a group label error at its value, "one of 'record' or
+/// 'alert' must be set" and a missing `expr` at the rule, an `expr` parse error at the
+/// offending place inside the expression where it can be mapped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleFileError {
     pub file: String,

@@ -6,7 +6,22 @@
 //! empty and fills them when discovery next reports (up to 5 s later); alerts sent in that
 //! gap go nowhere. Here the previous sets keep their queues and keep receiving alerts until
 //! discovery has reported the new sets; then each old loop hands its queue to the new loop
-//! for the same URL, or sends what it holds and ends.
+//! for the same URL, or sends what it holds and ends. A set nothing serves yet (start-up, a
+//! set added by a reload) holds its alerts until its Alertmanagers are discovered.
+//!
+//! ```no_run
+//! # async fn demo(cfg: config::Config) -> Result<(), String> {
+//! use rules::notifier::{Notifier, NotifierOptions};
+//! use rules::seams::AlertSink;
+//!
+//! let notifier = Notifier::new(NotifierOptions::default());
+//! let external = model::labels::Labels::from_pairs(cfg.global.external_labels.iter());
+//! notifier.apply_config(&cfg.alerting, &external).await?; // again on every reload
+//! notifier.send(Vec::new()); // what rule groups do, through `Arc<dyn AlertSink>`
+//! notifier.stop().await; // on shutdown: drains the queues
+//! # Ok(())
+//! # }
+//! ```
 
 mod body;
 mod metrics;

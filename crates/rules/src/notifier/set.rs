@@ -57,6 +57,8 @@ impl AmSet {
         self.dropped = std::mem::take(&mut old.dropped);
         self.loops = std::mem::take(&mut old.loops);
         self.synced = true;
+        // Emptied: a second identical set must wait for discovery, not take nothing.
+        old.synced = false;
     }
 
     /// Replaces the targets by those of `groups`; starts loops for new URLs and returns the

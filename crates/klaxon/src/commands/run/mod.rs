@@ -219,7 +219,10 @@ async fn serve(args: &RunArgs) -> Result<()> {
         external_url_and_prefix(&args.web_external_url, "", &hostname(), address)?;
 
     let embedded = alertmanager::Embedded::start(args, &cfg).await?.map(Arc::new);
-    let pipeline = Pipeline::start(&cfg, db.clone(), &hostname(), &mut registry).await?;
+    // One set of `prometheus_sd_*` metrics for the scrape and notifier discovery managers.
+    let discovery = scrape::discovery::DiscoveryOptions::default();
+    let pipeline =
+        Pipeline::start(&cfg, db.clone(), &hostname(), discovery.clone(), &mut registry).await?;
     let targets = pipeline.targets();
     tokio::spawn(log_targets(targets.clone(), cfg.scrape_configs.len()));
     let rules = rules::Rules::new(
@@ -232,6 +235,7 @@ async fn serve(args: &RunArgs) -> Result<()> {
             external_url,
             embedded: embedded.clone(),
             loaded: &rule_files,
+            discovery,
         },
         &mut registry,
     )
@@ -240,6 +244,7 @@ async fn serve(args: &RunArgs) -> Result<()> {
     rules.apply(&cfg, rule_files).await;
     rules.log_first_evaluation();
     let rules_view = rules.view();
+    let alertmanagers = rules.alertmanagers();
     let reload_metrics = ReloadMetrics::register(&mut registry);
     let server = Server::new(ServerParts {
         config_file: args.config_file.clone(),
@@ -266,6 +271,7 @@ async fn serve(args: &RunArgs) -> Result<()> {
     };
     backend.targets = Some(targets);
     backend.rules = Some(rules_view);
+    backend.alertmanagers = Some(alertmanagers);
     backend.server = Some(Arc::new(Control(server.clone())));
     if args.web_enable_remote_write_receiver {
         backend.appendable = Some(db.clone());

@@ -47,6 +47,7 @@ impl Pipeline {
         cfg: &Config,
         local: Arc<dyn Appendable>,
         hostname: &str,
+        discovery_options: DiscoveryOptions,
         registry: &mut Registry,
     ) -> Result<Pipeline> {
         let remote = Arc::new(RemoteStorage::new());
@@ -63,7 +64,7 @@ impl Pipeline {
             },
         ));
         scrape.register_metrics(registry);
-        let discovery = DiscoveryManager::new("scrape", DiscoveryOptions::default());
+        let discovery = DiscoveryManager::new("scrape", discovery_options);
         discovery.register_metrics(registry);
         let follower = tokio::spawn({
             let scrape = scrape.clone();

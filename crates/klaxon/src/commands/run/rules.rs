@@ -86,6 +86,8 @@ pub struct RulesSetup<'a> {
     /// The rule files about to be applied (their alert names scope the `for`-state restore
     /// from a datasource).
     pub loaded: &'a LoadedRules,
+    /// Shared with scraping, so the `prometheus_sd_*` metrics cover the notifier's discovery.
+    pub discovery: scrape::discovery::DiscoveryOptions,
 }
 
 /// The running rules: the manager, the notifier, and where alerts go.
@@ -213,6 +215,7 @@ impl Rules {
         let args = setup.args;
         let notifier = Notifier::new(NotifierOptions {
             queue_capacity: args.alertmanager_notification_queue_capacity,
+            discovery: setup.discovery.clone(),
             ..NotifierOptions::default()
         });
         notifier.register_metrics(registry);
@@ -292,6 +295,11 @@ impl Rules {
     /// What `/api/v1/rules` and `/api/v1/alerts` read.
     pub fn view(&self) -> Arc<dyn RulesView> {
         Arc::new(self.manager.clone())
+    }
+
+    /// `/api/v1/alertmanagers`: the notifier's discovered and dropped Alertmanagers.
+    pub fn alertmanagers(&self) -> Arc<dyn rules::notifier::AlertmanagersView> {
+        Arc::new(self.notifier.clone())
     }
 
     /// Stops the groups (evaluations in progress finish and hand their alerts over), then
