@@ -24,7 +24,7 @@
 # both. Nothing is klaxon-only.
 #
 # Needs promtool: installs Debian's `prometheus` package when it is missing. Uses
-# $KLAXON when set, else builds the debug binary (cargo build -p klaxon).
+# $KLAXON_BIN when set (as the other interop scripts), else builds the debug binary.
 # Exit status: 0 when every file passed with both tools, 1 otherwise.
 set -euo pipefail
 
@@ -33,7 +33,8 @@ root="$(cd "$here/../.." && pwd)"
 . "$root/scripts/lib/common.sh"
 need_pkg promtool prometheus
 
-if [[ -z "${KLAXON:-}" ]]; then
+KLAXON="${KLAXON_BIN:-${KLAXON:-}}"
+if [[ -z "$KLAXON" ]]; then
     (cd "$root" && cargo build -q -p klaxon --bin klaxon)
     KLAXON="$root/target/debug/klaxon"
 fi
