@@ -14,8 +14,15 @@
 # 300 s run. Smoke it with small numbers:
 #   TARGETS=2 SERIES=500 RULES=20 RULE_GROUPS=2 INTERVAL=2s DURATION=20 scripts/bench/rules-side-by-side.sh
 #
+# The load average is printed before and after the measured window: other work on the machine
+# slows both servers alike, so compare the ratio when the machine is busy.
+#
 # Usage: scripts/bench/rules-side-by-side.sh
 #   env: TARGETS SERIES RULES RULE_GROUPS INTERVAL DURATION KLAXON_BIN=path KEEP=1
+#        PERF_OUT=file: also `perf record $PERF_ARGS` klaxon over the measured window (its
+#        numbers then include perf's overhead; for finding hot spots, not for the table);
+#        PERF_ARGS defaults to `-F 499 --call-graph dwarf` (Rust release code has no frame
+#        pointers)
 # Installs `prometheus` with apt-get when missing. Builds klaxon in release mode unless
 # KLAXON_BIN is given. Run it on a quiet machine: both servers share the cores with the exporter.
 set -euo pipefail
@@ -148,6 +155,12 @@ echo "$RULES rules in $RULE_GROUPS groups over $((TARGETS * SERIES)) series, eve
     "warm-up $((3 * interval_s))s, then ${DURATION}s measured..." >&2
 sleep $((3 * interval_s))
 alive
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+if [ -n "${PERF_OUT:-}" ]; then
+    # shellcheck disable=SC2086 # PERF_ARGS is a list of options
+    perf record ${PERF_ARGS:--F 499 --call-graph dwarf} -o "$PERF_OUT" -p "$klaxon_pid" -- sleep "$DURATION" > "$work/perf.log" 2>&1 &
+    pids+=($!)
+fi
 declare -A cpu0=([prom]=$(cpu_s $prom_pid) [klaxon]=$(cpu_s $klaxon_pid))
 started=$(date +%s)
 : > "$work/cycles-prom"; : > "$work/cycles-klaxon"
@@ -160,6 +173,7 @@ done
 alive
 elapsed=$(( $(date +%s) - started ))
 declare -A cpu1=([prom]=$(cpu_s $prom_pid) [klaxon]=$(cpu_s $klaxon_pid))
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 printf '%-10s %8s %12s %12s %12s %12s %14s\n' server cycles "mean s" "median s" "max s" "CPU s" "CPU s/cycle"
 for who in prom klaxon; do

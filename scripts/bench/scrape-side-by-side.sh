@@ -128,3 +128,5 @@ bps = bb / bn if bn else float("nan")
 print(f"{'prometheus' if who == 'prom' else 'klaxon':<10} {n:>12} {peak/1024:>12.1f} {cpu:>14.2f} {per:>12.2f} {bb:>14} {bps:>12.3f}")
 PY
 done
+# Both servers share the machine with whatever else runs: the load puts the numbers in context.
+echo "load: $(uptime | sed 's/.*load average/load average/')"

@@ -2,7 +2,7 @@
 # Interop: klaxon's Alertmanager driven by the real tools.
 #
 #   1. `amtool check-config` (Debian's Alertmanager 0.25) and `klaxon check alertmanager`
-#      accept every example config in examples/alertmanager/.
+#      accept every example config in examples/alertmanager/ and examples/*/alertmanager.yml.
 #   2. `klaxon alertmanager` starts; `amtool --alertmanager.url=...` adds and queries alerts;
 #      adds, queries, expires and imports silences; reads the running config's routes
 #      (`config routes show`) and tests them (`config routes test`).
@@ -59,7 +59,7 @@ wait_for() {
 
 # ---------------------------------------------------------------------------------------------
 # 1. The example configs
-for f in "$root"/examples/alertmanager/*.yml; do
+for f in "$root"/examples/alertmanager/*.yml "$root"/examples/*/alertmanager.yml; do
     out="$(amtool check-config "$f" 2>&1)" || fail "amtool check-config $f:"$'\n'"$out"
     out="$("$klaxon" check alertmanager "$f" 2>&1)" || fail "klaxon check alertmanager $f:"$'\n'"$out"
     pass "check-config $(basename "$f") (amtool and klaxon)"

@@ -81,7 +81,7 @@ fn pipeline(counter: Arc<Count>, metrics: Arc<Metrics>, clock: SharedClock) -> A
         templates: Arc::new(Templates::with_defaults()),
         external_url: String::new(),
         user_agent: String::new(),
-        cluster_wait: Arc::new(|| Duration::ZERO),
+        cluster: None,
         retention: Duration::from_secs(3600),
         clock,
     };

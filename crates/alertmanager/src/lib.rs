@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod nflog;
 pub mod notify;
 pub mod persist;
+pub mod replicate;
 pub mod route;
 pub mod runtime;
 pub mod silence;

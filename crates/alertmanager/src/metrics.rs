@@ -180,6 +180,8 @@ type ScrapeHook = Arc<dyn Fn(&Metrics) + Send + Sync>;
 /// The registry and every upstream metric family. Share it as `Arc<Metrics>`.
 pub struct Metrics {
     registry: Mutex<Registry>,
+    /// Registries filled elsewhere (the cluster peer's), exposed after ours.
+    extra: Mutex<Vec<Registry>>,
     hooks: Mutex<Vec<(&'static str, ScrapeHook)>>,
 
     /// `alertmanager_notifications_total{integration}`: notifications attempted (one per
@@ -243,6 +245,7 @@ impl Metrics {
     pub fn new(build: BuildInfo) -> Metrics {
         let m = Metrics {
             registry: Mutex::new(Registry::default()),
+            extra: Mutex::new(Vec::new()),
             hooks: Mutex::new(Vec::new()),
             notifications_total: Family::default(),
             notifications_failed_total: Family::default(),
@@ -492,6 +495,12 @@ impl Metrics {
         self.registry.lock().register(name, help, metric);
     }
 
+    /// Adds a registry another component filled (the cluster peer's metrics), exposed with
+    /// ours.
+    pub fn add_registry(&self, registry: Registry) {
+        self.extra.lock().push(registry);
+    }
+
     /// Installs (or replaces, by `name`) a function run before every [`Metrics::encode`], to
     /// refresh gauges that mirror some state. It must not call `encode`.
     pub fn set_scrape_hook(
@@ -518,7 +527,11 @@ impl Metrics {
         }
         let mut out = String::new();
         // Writing into a String cannot fail.
-        let _ = text::encode(&mut out, &self.registry.lock());
+        let _ = text::encode_registry(&mut out, &self.registry.lock());
+        for r in self.extra.lock().iter() {
+            let _ = text::encode_registry(&mut out, r);
+        }
+        let _ = text::encode_eof(&mut out);
         out
     }
 

@@ -20,8 +20,8 @@
 //! # }
 //! ```
 
-mod cluster;
 mod generation;
+mod ha;
 mod maintenance;
 mod metrics;
 
@@ -47,7 +47,9 @@ use crate::nflog::{Nflog, NflogError, NflogOptions};
 use crate::silence::{PostableSilence, Silence, SilenceError, SilenceOptions, Silences};
 use crate::store::{AlertStore, StoreError, StoreOptions, validate_and_normalise};
 
+pub use cluster::PeerOptions;
 pub use generation::Generation;
+pub use ha::PeerNode;
 use metrics::RuntimeMetrics;
 
 /// How to run: the `alertmanager` flags that reach the runtime.
@@ -94,10 +96,13 @@ pub struct Options {
     pub log_silences: bool,
 }
 
-/// The cluster flags. Clustering itself is its own issue: with a listen address this node
-/// reports itself as the one ready member, as a single-node cluster does.
+/// The cluster flags. With `peer` set (and a listen address in it) the node joins an HA
+/// cluster; with only a listen address it reports itself as the one ready member, as a
+/// single-node cluster does.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterOptions {
+    /// Every `--cluster.*` flag, for the peer; `None` = no peer.
+    pub peer: Option<cluster::PeerOptions>,
     /// `--cluster.listen-address`; empty disables clustering.
     pub listen_address: String,
     /// `--cluster.advertise-address` (reported instead of the listen address when set).
@@ -157,6 +162,9 @@ pub enum Error {
     /// The config loaded but could not be applied (templates, integrations).
     #[error("failed to apply initial configuration: {0}")]
     Apply(String),
+    /// The cluster peer could not start.
+    #[error("unable to initialize gossip mesh: {0}")]
+    Cluster(cluster::ClusterError),
 }
 
 /// The cluster as the API reports it.
@@ -164,7 +172,7 @@ pub enum Error {
 pub struct ClusterStatus {
     /// Own peer name (empty when disabled).
     pub name: String,
-    /// `ready` or `disabled`.
+    /// `settling`, `ready` or `disabled`.
     pub status: &'static str,
     /// (name, address) of the members, self included.
     pub peers: Vec<(String, String)>,
@@ -187,6 +195,7 @@ pub struct Alertmanager {
     /// Process start + `--dispatch.start-delay`; reused by every generation.
     dispatch_start: Instant,
     cluster: ClusterStatus,
+    peer: Option<Arc<PeerNode>>,
     metrics: Arc<Metrics>,
     own_metrics: RuntimeMetrics,
     store: Arc<AlertStore>,
@@ -264,7 +273,10 @@ impl Alertmanager {
         own_metrics.register(&metrics);
         metrics.cluster_enabled.set(i64::from(!opts.cluster.listen_address.is_empty()));
 
-        let cluster = cluster::cluster_status(&opts.cluster);
+        let cluster = ha::cluster_status(&opts.cluster);
+        let peer = ha::start_peer(&opts.cluster, &metrics, &silences, &nflog)
+            .await
+            .map_err(Error::Cluster)?;
         let marker = Arc::new(Marker::new());
         let deps = generation::Deps {
             opts: &opts,
@@ -275,6 +287,7 @@ impl Alertmanager {
             nflog: nflog.clone(),
             marker: marker.clone(),
             dispatch_start,
+            peer: peer.clone(),
         };
         let config = Arc::new(config);
         let generation = Generation::build(&deps, config).map_err(Error::Apply)?;
@@ -286,6 +299,7 @@ impl Alertmanager {
             start_time: now,
             dispatch_start,
             cluster,
+            peer,
             own_metrics,
             clock,
             metrics,
@@ -352,6 +366,9 @@ impl Alertmanager {
         for t in self.tasks.lock().drain(..) {
             t.abort();
         }
+        if let Some(p) = &self.peer {
+            p.leave().await;
+        }
         let now = self.now();
         if let Err(e) = self.silences.maintenance(now) {
             tracing::error!(err = %e, "final silences snapshot");
@@ -399,7 +416,15 @@ impl Alertmanager {
 
     /// The cluster as reported by the API.
     pub fn cluster_status(&self) -> ClusterStatus {
-        self.cluster.clone()
+        match &self.peer {
+            Some(p) => p.status(),
+            None => self.cluster.clone(),
+        }
+    }
+
+    /// The cluster peer, when clustering is on.
+    pub fn peer(&self) -> Option<&Arc<PeerNode>> {
+        self.peer.as_ref()
     }
 
     /// The shared metrics.
@@ -549,6 +574,7 @@ impl Alertmanager {
             nflog: self.nflog.clone(),
             marker: self.marker.clone(),
             dispatch_start: self.dispatch_start,
+            peer: self.peer.clone(),
         }
     }
 }

@@ -196,7 +196,7 @@ async fn a_hundred_thousand_groups() {
         templates: Arc::new(Templates::with_defaults()),
         external_url: String::new(),
         user_agent: String::new(),
-        cluster_wait: Arc::new(|| Duration::ZERO),
+        cluster: None,
         retention: Duration::from_secs(3600),
         clock: clock.clone(),
     };

@@ -273,7 +273,7 @@ fn direct(receivers: HashMap<String, Vec<alertmanager::integrations::Integration
         templates: Arc::new(Templates::with_defaults()),
         external_url: String::new(),
         user_agent: String::new(),
-        cluster_wait: Arc::new(|| Duration::ZERO),
+        cluster: None,
         retention: Duration::from_secs(120 * 3600),
         clock,
     };

@@ -90,7 +90,7 @@ async fn templated_route_labels_reach_the_webhook_rendered() {
         templates: Arc::new(Templates::with_defaults()),
         external_url: "http://am.example:9093".into(),
         user_agent: "Alertmanager/test".into(),
-        cluster_wait: Arc::new(|| Duration::ZERO),
+        cluster: None,
         retention: Duration::from_secs(120 * 3600),
         clock: clock.clone(),
     };

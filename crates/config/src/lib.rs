@@ -23,6 +23,7 @@ mod error;
 mod expand;
 mod global;
 mod load;
+mod log_metrics;
 mod masked;
 mod raw;
 mod relabel;
@@ -32,6 +33,7 @@ mod sections;
 mod types;
 
 pub use error::ConfigError;
+pub use log_metrics::{KlaxonConfig, LOG_METRICS_PLACEHOLDER, LogMetricsConfig};
 pub use types::*;
 
 use std::path::Path;
@@ -90,6 +92,7 @@ impl Default for Config {
             tracing: None,
             otlp: serde_json::Value::Null,
             runtime: serde_json::Value::Null,
+            klaxon: KlaxonConfig::default(),
             base_dir: std::path::PathBuf::new(),
             original: String::new(),
         }

@@ -139,6 +139,13 @@ pub(crate) fn load(
     let storage = sections::storage(raw.storage).map_err(in_file)?;
     let tracing = sections::tracing(raw.tracing, base_dir).map_err(in_file)?;
 
+    let mut taken: Vec<String> = job_names.keys().cloned().collect();
+    let klaxon =
+        crate::log_metrics::convert(raw.klaxon, &global, base_dir, &mut taken).map_err(in_file)?;
+    for l in &klaxon.log_metrics {
+        job_names.insert(l.job.job_name.clone(), "klaxon.log_metrics".into());
+    }
+
     for pattern in &scrape_config_files {
         for file in glob_files(pattern).map_err(|m| Positioned::nowhere(m).in_file(label))? {
             let shown = file.display().to_string();
@@ -179,6 +186,7 @@ pub(crate) fn load(
         tracing,
         otlp: raw.otlp.unwrap_or_default(),
         runtime: raw.runtime.unwrap_or_default(),
+        klaxon,
         base_dir: base_dir.to_path_buf(),
         original: text.to_owned(),
     })

@@ -124,6 +124,9 @@ pub(crate) struct RawConfig {
     pub(crate) remote_read: Vec<Entry<BTreeMap<String, serde_json::Value>>>,
     #[serde(default)]
     pub(crate) otlp: Option<serde_json::Value>,
+    /// klaxon's own section (`log_metrics`); upstream rejects the key.
+    #[serde(default)]
+    pub(crate) klaxon: Nullable<crate::log_metrics::RawKlaxon>,
 }
 
 /// A file named by `scrape_config_files`: only `scrape_configs`.

@@ -30,6 +30,8 @@ pub struct Config {
     pub otlp: serde_json::Value,
     /// `runtime:` (Go runtime tuning, meaningless here), as written; `Null` when absent.
     pub runtime: serde_json::Value,
+    /// `klaxon:`: klaxon's own additions (`log_metrics`).
+    pub klaxon: crate::log_metrics::KlaxonConfig,
     /// The directory relative paths are resolved against.
     pub base_dir: PathBuf,
     /// The file's text as read. It holds secrets: `/api/v1/status/config` serves

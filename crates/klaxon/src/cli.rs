@@ -49,6 +49,9 @@ pub enum Command {
     /// Rule tools: replay rule files over stored history.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// The quickstart's stand-ins: a small site with traffic that fails for a while (written
+    /// as an nginx access log) and a local Slack webhook that prints what Slack would show.
+    Demo(DemoArgs),
 }
 
 impl Command {
@@ -91,6 +94,7 @@ impl Command {
                 "tsdb import openmetrics"
             }
             Command::Rules(RulesCommand::Backtest(_)) => "rules backtest",
+            Command::Demo(_) => "demo",
         }
     }
 }
@@ -186,6 +190,8 @@ pub struct RunArgs {
     /// The capacity of the queue for pending Alertmanager notifications.
     #[arg(long = "alertmanager.notification-queue-capacity", default_value_t = 10_000)]
     pub alertmanager_notification_queue_capacity: usize,
+    #[command(flatten)]
+    pub alertmanager_cluster: RunClusterArgs,
     /// Evaluate the rules against this Prometheus-compatible query API (Prometheus, Mimir,
     /// Thanos, VictoriaMetrics; `/api/v1/query` is added) instead of the local store.
     #[arg(long = "rules.datasource.url")]
@@ -208,6 +214,65 @@ pub struct RunArgs {
     pub rules_remote_write_url: Option<String>,
     #[command(flatten)]
     pub log: LogArgs,
+}
+
+/// `klaxon run`'s `--alertmanager.cluster.*`: the embedded Alertmanager's HA flags, named and
+/// defaulted as `klaxon alertmanager`'s `--cluster.*`, except that clustering is off unless
+/// `--alertmanager.cluster.listen-address` is given.
+#[derive(Debug, Args)]
+pub struct RunClusterArgs {
+    /// Listen address for the embedded Alertmanager's cluster (empty: no HA).
+    #[arg(long = "alertmanager.cluster.listen-address", default_value = "")]
+    pub listen_address: String,
+    /// Explicit address to advertise in cluster.
+    #[arg(long = "alertmanager.cluster.advertise-address", default_value = "")]
+    pub advertise_address: String,
+    /// Explicit name of the peer, rather than generating a random one.
+    #[arg(long = "alertmanager.cluster.peer-name", default_value = "")]
+    pub peer_name: String,
+    /// Initial peers (repeat the flag for each additional peer).
+    #[arg(long = "alertmanager.cluster.peer")]
+    pub peer: Vec<String>,
+    /// Time to wait between peers to send notifications.
+    #[arg(long = "alertmanager.cluster.peer-timeout", default_value = "15s")]
+    pub peer_timeout: GoDuration,
+    /// Time to resolve peers.
+    #[arg(long = "alertmanager.cluster.peers-resolve-timeout", default_value = "15s")]
+    pub peers_resolve_timeout: GoDuration,
+    /// Interval between sending gossip messages.
+    #[arg(long = "alertmanager.cluster.gossip-interval", default_value = "200ms")]
+    pub gossip_interval: GoDuration,
+    /// Interval for gossip state syncs.
+    #[arg(long = "alertmanager.cluster.pushpull-interval", default_value = "1m0s")]
+    pub pushpull_interval: GoDuration,
+    /// Timeout for establishing a stream connection with a remote node.
+    #[arg(long = "alertmanager.cluster.tcp-timeout", default_value = "10s")]
+    pub tcp_timeout: GoDuration,
+    /// Timeout to wait for an ack from a probed node before assuming it is unhealthy.
+    #[arg(long = "alertmanager.cluster.probe-timeout", default_value = "500ms")]
+    pub probe_timeout: GoDuration,
+    /// Interval between random node probes.
+    #[arg(long = "alertmanager.cluster.probe-interval", default_value = "1s")]
+    pub probe_interval: GoDuration,
+    /// Maximum time to wait for cluster connections to settle before evaluating notifications
+    /// (default: the push-pull interval).
+    #[arg(long = "alertmanager.cluster.settle-timeout")]
+    pub settle_timeout: Option<GoDuration>,
+    /// Interval between attempting to reconnect to lost peers.
+    #[arg(long = "alertmanager.cluster.reconnect-interval", default_value = "10s")]
+    pub reconnect_interval: GoDuration,
+    /// Length of time to attempt to reconnect to a lost peer.
+    #[arg(long = "alertmanager.cluster.reconnect-timeout", default_value = "6h0m0s")]
+    pub reconnect_timeout: GoDuration,
+    /// Path to a config file enabling mutual TLS within the gossip protocol (experimental).
+    #[arg(long = "alertmanager.cluster.tls-config", default_value = "")]
+    pub tls_config: String,
+    /// Allow discovering and listening on a public IP address (experimental).
+    #[arg(long = "alertmanager.cluster.allow-insecure-public-advertise-address-discovery")]
+    pub allow_insecure_public_advertise_address_discovery: bool,
+    /// A label included on each cluster packet and stream, to keep clusters apart.
+    #[arg(long = "alertmanager.cluster.label", default_value = "")]
+    pub label: String,
 }
 
 /// `klaxon alertmanager`: every flag of the `alertmanager` binary, with its name and default.
@@ -652,4 +717,29 @@ pub struct BacktestArgs {
     /// Rule files to replay.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+/// `klaxon demo`: everything the quickstart needs besides `klaxon run`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address of the demo site (the "nginx" whose access log klaxon reads).
+    #[arg(long = "web.listen-address", default_value = "127.0.0.1:8088")]
+    pub web_listen_address: String,
+    /// The access log the site writes, in nginx's `combined` format (appended to; the parent
+    /// directory is created).
+    #[arg(long = "access-log.file", default_value = "data/demo/access.log")]
+    pub access_log_file: PathBuf,
+    /// Address of the Slack-compatible webhook sink that prints each message ("" for none).
+    #[arg(long = "slack.listen-address", default_value = "127.0.0.1:9095")]
+    pub slack_listen_address: String,
+    /// Requests the demo sends to its site each second.
+    #[arg(long = "traffic.rate", default_value_t = 5.0)]
+    pub traffic_rate: f64,
+    /// How long the site fails 6 requests in 10 (404, 500, 502) before it recovers; 0 never
+    /// fails.
+    #[arg(long = "traffic.failing-for", default_value = "4m30s")]
+    pub traffic_failing_for: model::duration::Duration,
+    /// Colour the terminal output: auto (when stdout is a terminal), always, never.
+    #[arg(long = "color", default_value = "auto")]
+    pub color: String,
 }

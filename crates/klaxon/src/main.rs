@@ -68,6 +68,7 @@ fn main() -> ExitCode {
         Command::Tsdb(TsdbCommand::Import(c)) => commands::tsdb::import(c),
         Command::Run(args) => commands::run::run(args),
         Command::Rules(RulesCommand::Backtest(args)) => commands::rules_cmd::backtest(args),
+        Command::Demo(args) => commands::demo::run(args),
         other => {
             // Still to be built; each says so rather than pretending.
             eprintln!("klaxon {}: not implemented yet", other.name());

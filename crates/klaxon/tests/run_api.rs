@@ -4,11 +4,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+
+mod run_support;
+
+use run_support::Klaxon;
 
 const HISTORY: &str = "# TYPE up gauge
 up{job=\"api\",instance=\"a:1\"} 1 1700000000
@@ -24,60 +26,22 @@ fn klaxon(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_klaxon")).args(args).output().unwrap()
 }
 
+/// `klaxon run`, and the base URL it serves on.
 struct Server {
-    child: Child,
+    k: Klaxon,
     url: String,
-    log: Arc<Mutex<String>>,
 }
 
 impl Server {
     /// Starts `klaxon run` on a free port and waits for upstream's "ready" log line.
     fn start(dir: &Path, extra: &[&str]) -> Server {
-        let data = dir.join("data");
-        let config = dir.join("prometheus.yml");
-        let mut args = vec![
-            "run".to_string(),
-            format!("--config.file={}", config.display()),
-            format!("--storage.tsdb.path={}", data.display()),
-            "--web.listen-address=127.0.0.1:0".to_string(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("Start listening for connections") {
-                    let addr = line.split("address=").nth(1).unwrap_or("").to_string();
-                    let _ = tx.send(addr);
-                }
-                let mut l = sink.lock().unwrap();
-                l.push_str(&line);
-                l.push('\n');
-            }
-        });
-        let addr = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("server did not start:\n{}", log.lock().unwrap());
-        });
-        let server = Server { child, url: format!("http://{addr}"), log };
-        server.wait_for_log("Server is ready to receive web requests.");
-        server
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let k = Klaxon::start(dir, "prometheus.yml", "data", &extra);
+        Server { url: k.url(), k }
     }
 
     fn wait_for_log(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.log.lock().unwrap().contains(needle) {
-            assert!(Instant::now() < deadline, "no {needle:?} in:\n{}", self.log.lock().unwrap());
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.k.wait_for_log(needle);
     }
 
     fn query(&self, args: &[&str]) -> Output {
@@ -96,23 +60,9 @@ impl Server {
         out
     }
 
-    /// SIGTERM, then the exit status.
-    fn terminate(mut self) -> (Option<i32>, String) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the reader thread take the last lines.
-                std::thread::sleep(Duration::from_millis(100));
-                return (status.code(), self.log.lock().unwrap().clone());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("server did not exit after SIGTERM");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    /// SIGTERM, then the exit status and the whole log.
+    fn terminate(self) -> (Option<i32>, String) {
+        self.k.terminate()
     }
 }
 

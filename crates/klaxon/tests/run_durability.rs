@@ -7,82 +7,47 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use remote::proto::{Label, Sample, TimeSeries, WriteRequest};
 
+mod run_support;
+
+use run_support::Klaxon;
+
 /// Series per batch; each batch is one sample for each at one timestamp.
 const SERIES: usize = 50;
 
+/// `klaxon run` taking remote writes, and the base URL it serves on.
 struct Server {
-    child: Child,
+    k: Klaxon,
     url: String,
-    log: Arc<Mutex<String>>,
 }
 
 impl Server {
     fn start(dir: &Path) -> Server {
         std::fs::write(dir.join("prometheus.yml"), "global:\n  scrape_interval: 15s\n").unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-            .args([
-                "run",
-                &format!("--config.file={}", dir.join("prometheus.yml").display()),
-                &format!("--storage.tsdb.path={}", dir.join("data").display()),
-                "--web.listen-address=127.0.0.1:0",
-                "--web.enable-remote-write-receiver",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("Start listening for connections") {
-                    let _ = tx.send(line.split("address=").nth(1).unwrap_or("").to_string());
-                }
-                let mut l = sink.lock().unwrap();
-                l.push_str(&line);
-                l.push('\n');
-            }
-        });
-        let addr = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("server did not start:\n{}", log.lock().unwrap());
-        });
-        let server = Server { child, url: format!("http://{addr}"), log };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !server.log().contains("Server is ready to receive web requests.") {
-            assert!(Instant::now() < deadline, "not ready:\n{}", server.log());
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        server
+        let flags = ["--web.enable-remote-write-receiver".to_string()];
+        let k = Klaxon::start(dir, "prometheus.yml", "data", &flags);
+        Server { url: k.url(), k }
     }
 
     fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.k.log()
     }
 
-    fn kill9(mut self) {
-        self.child.kill().unwrap(); // SIGKILL on Unix
-        self.child.wait().unwrap();
+    fn kill9(self) {
+        self.k.kill9();
     }
 
-    fn terminate(mut self) -> String {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let status = self.child.wait().unwrap();
-        assert_eq!(status.code(), Some(0), "unclean exit:\n{}", self.log());
-        std::thread::sleep(Duration::from_millis(100));
-        self.log()
+    /// SIGTERM; the exit must be clean. Returns the whole log.
+    fn terminate(self) -> String {
+        let (code, log) = self.k.terminate();
+        assert_eq!(code, Some(0), "unclean exit:\n{log}");
+        log
     }
 
     /// An instant query's vector as (labels JSON, value) pairs.

@@ -7,19 +7,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::extract::State;
-use axum::routing::{get, post};
+mod run_support;
 
-/// How long any one expected event may take before the test gives up.
-const PATIENCE: Duration = Duration::from_secs(90);
+use run_support::{Klaxon, Posts, get_text, mock_slack, wait_for_post};
 
 /// The exporter: nginx-like request counters by status, advanced by a ticker.
 #[derive(Default)]
@@ -29,7 +24,17 @@ struct Exporter {
     failing: AtomicBool,
 }
 
-async fn metrics(State(e): State<Arc<Exporter>>) -> String {
+/// One 200 ms tick of traffic: mostly errors while `failing`.
+fn traffic(e: &Exporter) {
+    if e.failing.load(Ordering::Relaxed) {
+        e.errors.fetch_add(5, Ordering::Relaxed);
+        e.ok.fetch_add(1, Ordering::Relaxed);
+    } else {
+        e.ok.fetch_add(5, Ordering::Relaxed);
+    }
+}
+
+fn metrics(e: &Exporter) -> String {
     format!(
         "# TYPE nginx_http_requests_total counter\n\
          nginx_http_requests_total{{status=\"200\"}} {}\n\
@@ -37,21 +42,6 @@ async fn metrics(State(e): State<Arc<Exporter>>) -> String {
         e.ok.load(Ordering::Relaxed),
         e.errors.load(Ordering::Relaxed)
     )
-}
-
-/// The mock Slack: every webhook body, in arrival order.
-type Posts = Arc<Mutex<Vec<String>>>;
-
-async fn slack(State(posts): State<Posts>, body: String) -> &'static str {
-    posts.lock().unwrap().push(body);
-    "ok"
-}
-
-async fn serve(router: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    addr.to_string()
 }
 
 /// A port nothing listens on (bound, then released), for the InstanceDown target.
@@ -112,23 +102,11 @@ scrape_configs:
         annotations:
           summary: '{{ $labels.job }} target {{ $labels.instance }} is down'
 "#;
-    let alertmanager = format!(
-        r#"global:
-  slack_api_url: 'http://{slack}/slack'
-route:
-  receiver: slack
-  group_by: [alertname, instance]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: slack
-    slack_configs:
-      - channel: '#alerts'
-        send_resolved: true
-        title: '[{{{{ .Status | toUpper }}}}] {{{{ .CommonLabels.alertname }}}}'
-        text: '{{{{ range .Alerts }}}}({{{{ .Labels.site }}}}) {{{{ .Annotations.summary }}}}{{{{ end }}}}'
-"#
+    let alertmanager = run_support::slack_alertmanager(
+        slack,
+        "alertname, instance",
+        "#alerts",
+        "{{ range .Alerts }}({{ .Labels.site }}) {{ .Annotations.summary }}{{ end }}",
     );
     std::fs::create_dir_all(dir.join("rules")).unwrap();
     std::fs::write(dir.join("prometheus.yml"), prometheus).unwrap();
@@ -137,119 +115,11 @@ receivers:
     std::fs::write(dir.join("alertmanager.yml"), alertmanager).unwrap();
 }
 
-/// `klaxon run` as a child process; its log collected; the addresses it bound read from it.
-struct Klaxon {
-    child: Child,
-    log: Arc<Mutex<String>>,
-}
-
-impl Klaxon {
-    /// `klaxon run` on `<dir>/<config>` with its store in `<dir>/data-<config>`, on free
-    /// ports, with `extra` flags.
-    fn start(dir: &Path, config: &str, extra: &[String]) -> Klaxon {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_klaxon"))
-            .arg("run")
-            .arg(format!("--config.file={}", dir.join(config).display()))
-            .arg(format!("--storage.tsdb.path={}", dir.join(format!("data-{config}")).display()))
-            .args(["--web.listen-address=127.0.0.1:0", "--rules.alert.resend-delay=1s"])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let mut l = sink.lock().unwrap();
-                l.push_str(&line);
-                l.push('\n');
-            }
-        });
-        let k = Klaxon { child, log };
-        k.wait_for_log("Server is ready to receive web requests.");
-        k
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    fn wait_for_log(&self, needle: &str) {
-        let deadline = Instant::now() + PATIENCE;
-        while !self.log().contains(needle) {
-            assert!(Instant::now() < deadline, "no {needle:?} in the log:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// The address logged on the line with `marker` (`... address=127.0.0.1:PORT ...`).
-    fn address(&self, marker: &str) -> String {
-        let log = self.log();
-        let line = log.lines().find(|l| l.contains(marker)).unwrap_or_else(|| {
-            panic!("no {marker:?} in the log:\n{log}");
-        });
-        let addr = line.split("address=").nth(1).unwrap();
-        addr.split_whitespace().next().unwrap().to_string()
-    }
-
-    fn signal(&self, sig: &str) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill").args([sig, &pid]).status().unwrap().success());
-    }
-
-    /// SIGTERM, then the exit code and the whole log.
-    fn terminate(mut self) -> (Option<i32>, String) {
-        self.signal("-TERM");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                std::thread::sleep(Duration::from_millis(200));
-                return (status.code(), self.log());
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("klaxon did not exit after SIGTERM:\n{}", self.log());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Klaxon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-/// Waits until a Slack post satisfies `pred`; returns it.
-async fn wait_for_post(
-    posts: &Posts,
-    k: &Klaxon,
-    what: &str,
-    pred: impl Fn(&str) -> bool,
-) -> String {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if let Some(p) = posts.lock().unwrap().iter().find(|p| pred(p)) {
-            return p.clone();
-        }
-        if Instant::now() > deadline {
-            panic!(
-                "no Slack post {what}; posts: {:#?}\nklaxon log:\n{}",
-                posts.lock().unwrap(),
-                k.log()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn get_text(url: &str) -> String {
-    let r = reqwest::get(url).await.unwrap();
-    assert!(r.status().is_success(), "GET {url}: {}", r.status());
-    r.text().await.unwrap()
+/// `klaxon run` on `<dir>/<config>` with its store in `<dir>/data-<config>`, on free ports,
+/// with `extra` flags.
+fn start(dir: &Path, config: &str, extra: &[String]) -> Klaxon {
+    let flags = [&["--rules.alert.resend-delay=1s".to_string()], extra].concat();
+    Klaxon::start(dir, config, &format!("data-{config}"), &flags)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,7 +131,7 @@ async fn seed_rules_fire_and_resolve_through_the_embedded_alertmanager_to_slack(
         format!("--alertmanager.config.file={}", dir.path().join("alertmanager.yml").display()),
         "--alertmanager.web.listen-address=127.0.0.1:0".to_string(),
     ];
-    let k = Klaxon::start(dir.path(), "prometheus.yml", &am_flags);
+    let k = start(dir.path(), "prometheus.yml", &am_flags);
     let prom = format!("http://{}", k.address("Start listening for connections"));
     let am = format!("http://{}", k.address("Listening on"));
 
@@ -326,25 +196,8 @@ async fn seed_rules_fire_and_resolve_through_the_embedded_alertmanager_to_slack(
 async fn exporter_and_slack() -> (Arc<Exporter>, String, Posts, String) {
     let exporter = Arc::new(Exporter::default());
     exporter.failing.store(true, Ordering::Relaxed);
-    let exporter_addr =
-        serve(Router::new().route("/metrics", get(metrics)).with_state(exporter.clone())).await;
-    tokio::spawn({
-        let e = exporter.clone();
-        async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                if e.failing.load(Ordering::Relaxed) {
-                    e.errors.fetch_add(5, Ordering::Relaxed);
-                    e.ok.fetch_add(1, Ordering::Relaxed);
-                } else {
-                    e.ok.fetch_add(5, Ordering::Relaxed);
-                }
-            }
-        }
-    });
-    let posts: Posts = Arc::default();
-    let slack_addr =
-        serve(Router::new().route("/slack", post(slack)).with_state(posts.clone())).await;
+    let exporter_addr = run_support::exporter(exporter.clone(), metrics, traffic).await;
+    let (posts, slack_addr) = mock_slack().await;
     (exporter, exporter_addr, posts, slack_addr)
 }
 
@@ -367,9 +220,9 @@ async fn rules_evaluate_against_a_remote_datasource() {
         "global:\n  evaluation_interval: 1s\n  external_labels:\n    site: test\nrule_files:\n  - rules/nginx.yml\n",
     )
     .unwrap();
-    let store = Klaxon::start(dir.path(), "store.yml", &[]);
+    let store = start(dir.path(), "store.yml", &[]);
     let store_url = format!("http://{}", store.address("Start listening for connections"));
-    let ruler = Klaxon::start(
+    let ruler = start(
         dir.path(),
         "ruler.yml",
         &[
@@ -411,7 +264,7 @@ async fn reload_is_all_or_nothing_across_the_three_files() {
         "--alertmanager.web.listen-address=127.0.0.1:0".to_string(),
         "--web.enable-lifecycle".to_string(),
     ];
-    let k = Klaxon::start(dir.path(), "prometheus.yml", &flags);
+    let k = start(dir.path(), "prometheus.yml", &flags);
     let prom = format!("http://{}", k.address("Start listening for connections"));
     let am = format!("http://{}", k.address("Listening on"));
     let rules_file = dir.path().join("rules/availability.yml");

@@ -100,10 +100,29 @@ pub trait StoredSeries: Send + Sync + fmt::Debug {
     fn histograms_into(&self, _mint: i64, _maxt: i64, _out: &mut Vec<HPoint>) {}
 }
 
+/// A store's handle on one of its series, opaque to everyone else (see
+/// [`Appender::append_hinted`]).
+pub type SeriesHint = Option<Arc<dyn std::any::Any + Send + Sync>>;
+
 /// A batch of samples to add. Nothing is visible to readers until [`Appender::commit`].
 pub trait Appender: Send {
     /// Adds a float sample. `labels` must be valid (non-empty, sorted, no empty values).
     fn append(&mut self, labels: &Labels, t: i64, f: f64) -> Result<(), AppendError>;
+
+    /// [`Appender::append`] for callers that write the same series again and again (a
+    /// scrape cache): `hint` is kept by the caller per series, and the store may fill it with
+    /// its handle on the series so that the next append skips looking the labels up
+    /// (upstream's series refs). A hint the store does not recognise is ignored.
+    fn append_hinted(
+        &mut self,
+        hint: &mut SeriesHint,
+        labels: &Labels,
+        t: i64,
+        f: f64,
+    ) -> Result<(), AppendError> {
+        let _ = hint;
+        self.append(labels, t, f)
+    }
 
     /// Makes the batch visible (and durable where the store is durable).
     fn commit(self: Box<Self>) -> Result<(), StorageError>;

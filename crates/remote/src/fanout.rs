@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use model::labels::Labels;
-use model::storage::{AppendError, Appendable, Appender, StorageError};
+use model::storage::{AppendError, Appendable, Appender, SeriesHint, StorageError};
 
 use crate::queue::RemoteSample;
 use crate::storage::RemoteStorage;
@@ -53,6 +53,20 @@ struct FanoutAppender<'a> {
 impl Appender for FanoutAppender<'_> {
     fn append(&mut self, labels: &Labels, t: i64, f: f64) -> Result<(), AppendError> {
         self.local.append(labels, t, f)?;
+        if let Some(buffer) = &mut self.buffer {
+            buffer.push(RemoteSample { labels: labels.clone(), t, v: f });
+        }
+        Ok(())
+    }
+
+    fn append_hinted(
+        &mut self,
+        hint: &mut SeriesHint,
+        labels: &Labels,
+        t: i64,
+        f: f64,
+    ) -> Result<(), AppendError> {
+        self.local.append_hinted(hint, labels, t, f)?;
         if let Some(buffer) = &mut self.buffer {
             buffer.push(RemoteSample { labels: labels.clone(), t, v: f });
         }

@@ -41,8 +41,8 @@ fn batch_duration_histogram() -> Histogram {
     ])
 }
 
-/// All remote-write metrics; one per process, shared by every queue.
-#[derive(Debug)]
+/// All remote-write metrics; one per process, shared by every queue (clones share them).
+#[derive(Debug, Clone)]
 pub struct Metrics {
     samples: Family<QueueLabels, Counter>,
     failed: Family<QueueLabels, Counter>,

@@ -62,6 +62,13 @@ impl RemoteStorage {
         }
     }
 
+    /// No queues yet; its queues report in `self`'s `prometheus_remote_storage_*` families
+    /// (register only `self`'s), so a process with a second set of queues (`klaxon run`'s
+    /// `--rules.remote-write.url`) exposes each family once.
+    pub fn sharing_metrics(&self) -> Self {
+        RemoteStorage { metrics: self.metrics.clone(), ..RemoteStorage::new() }
+    }
+
     /// Queues send through transports made by `factory` instead of HTTP.
     pub fn with_transport_factory(mut self, factory: TransportFactory) -> Self {
         self.transport = Some(factory);

@@ -2,7 +2,9 @@
 //!
 //! The engine is synchronous and CPU-bound, so a query runs on tokio's blocking pool
 //! (`spawn_blocking`) rather than on the group's task, where a heavy query would stall other
-//! groups and the API on the same worker. Outside a tokio runtime it runs inline.
+//! groups and the API on the same worker. Outside a tokio runtime it runs inline, and so does
+//! the engine [`QueryEngine::for_blocking_thread`] gives (the rule manager evaluates a whole
+//! group on one blocking thread: one hand-off per group instead of one per rule).
 
 use std::sync::Arc;
 
@@ -16,6 +18,8 @@ use crate::seams::{BoxFuture, QueryEngine, QueryError, RuleQuery, Sample};
 pub struct LocalEngine {
     engine: Engine,
     storage: Arc<dyn Storage>,
+    /// Queries run on the calling thread (which is not an async worker).
+    inline: bool,
 }
 
 impl std::fmt::Debug for LocalEngine {
@@ -26,7 +30,7 @@ impl std::fmt::Debug for LocalEngine {
 
 impl LocalEngine {
     pub fn new(engine: Engine, storage: Arc<dyn Storage>) -> Self {
-        LocalEngine { engine, storage }
+        LocalEngine { engine, storage, inline: false }
     }
 
     /// The synchronous query: a vector as its samples, a scalar as one unlabelled sample.
@@ -64,7 +68,7 @@ impl QueryEngine for LocalEngine {
         t_ms: i64,
     ) -> BoxFuture<'a, Result<Vec<Sample>, QueryError>> {
         Box::pin(async move {
-            if tokio::runtime::Handle::try_current().is_err() {
+            if self.inline || tokio::runtime::Handle::try_current().is_err() {
                 return self.instant_sync(query, t_ms);
             }
             let engine = self.engine.clone();
@@ -74,5 +78,9 @@ impl QueryEngine for LocalEngine {
                 .await
                 .map_err(|e| QueryError(format!("query task failed: {e}")))?
         })
+    }
+
+    fn for_blocking_thread(&self) -> Option<Arc<dyn QueryEngine>> {
+        Some(Arc::new(LocalEngine { inline: true, ..self.clone() }))
     }
 }

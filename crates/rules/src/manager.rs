@@ -13,7 +13,8 @@
 //! let manager = RuleManager::new(ManagerOptions { engine, appendable, sink, clock, ..opts });
 //! manager.register_metrics(&mut registry);
 //! manager.update(cfg.global.evaluation_interval, cfg.global.rule_query_offset, files).await;
-//! // on reload: manager.update(...) again; on shutdown: manager.stop().await
+//! // on reload: manager.update_with_labels(..., new_external_labels, files) (or update, which
+//! // keeps the current external labels); on shutdown: manager.stop().await
 //! ```
 
 mod local;
@@ -70,7 +71,8 @@ pub struct ManagerOptions {
     /// Where alerts go after each evaluation.
     pub sink: Arc<dyn AlertSink>,
     pub clock: SharedClock,
-    /// `$externalLabels` in templates.
+    /// `$externalLabels` in templates, until an update brings others
+    /// ([`RuleManager::update_with_labels`]).
     pub external_labels: Labels,
     /// `--web.external-url`: `$externalURL` and generator URLs.
     pub external_url: String,
@@ -106,6 +108,8 @@ struct Running {
 #[derive(Default)]
 struct State {
     groups: HashMap<Key, Running>,
+    /// `global.external_labels` of the last update (`$externalLabels` of new groups).
+    external_labels: Labels,
     /// Set by the first successful update: only that load's groups restore `for` state.
     loaded: bool,
     stopped: bool,
@@ -145,7 +149,6 @@ impl RuleManager {
         let factory = LocalGroups {
             ctx: EvalContext::new(opts.engine.clone(), opts.appendable.clone()),
             storage: opts.storage.clone(),
-            external_labels: opts.external_labels.clone(),
             external_url: opts.external_url.clone(),
             restore: RestoreOptions {
                 outage_tolerance: opts.outage_tolerance,
@@ -165,7 +168,10 @@ impl RuleManager {
                 clock: opts.clock.clone(),
                 resend_delay: opts.resend_delay,
                 metrics: RuleMetrics::default(),
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    external_labels: opts.external_labels.clone(),
+                    ..State::default()
+                }),
                 view: RwLock::new(BTreeMap::new()),
                 done: watch::Sender::new(false),
             }),
@@ -191,11 +197,27 @@ impl RuleManager {
     /// are replaced by a group carrying their state, new ones start at their next slot,
     /// removed ones stop and, two intervals later, mark their series stale. The files were
     /// validated by the loader, so this cannot fail; after [`RuleManager::stop`] it does
-    /// nothing.
+    /// nothing. The external labels stay those of the last update (or the options').
     pub async fn update(
         &self,
         default_interval: PromDuration,
         default_query_offset: PromDuration,
+        files: Vec<RuleFile>,
+    ) {
+        let external_labels = self.inner.state.lock().await.external_labels.clone();
+        self.update_with_labels(default_interval, default_query_offset, external_labels, files)
+            .await;
+    }
+
+    /// [`RuleManager::update`] with the reloaded `global.external_labels`: when they change,
+    /// every group counts as changed (upstream keeps the old `$externalLabels` in groups
+    /// whose rules did not change), so each is replaced by one carrying its alert state and
+    /// its templates see the new labels from the next evaluation on.
+    pub async fn update_with_labels(
+        &self,
+        default_interval: PromDuration,
+        default_query_offset: PromDuration,
+        external_labels: Labels,
         files: Vec<RuleFile>,
     ) {
         let inner = &self.inner;
@@ -205,6 +227,7 @@ impl RuleManager {
         }
         let restore = !state.loaded;
         state.loaded = true;
+        state.external_labels = external_labels.clone();
 
         // A file listed twice (overlapping globs) loads once: the last listing wins, as
         // upstream's map of groups keeps the last.
@@ -217,6 +240,7 @@ impl RuleManager {
                     interval: resolve(spec.interval, default_interval),
                     query_offset: resolve(spec.query_offset, default_query_offset),
                     restore,
+                    external_labels: external_labels.clone(),
                 };
                 let key = (file.file.clone(), spec.name.clone());
                 match index.get(&key) {
@@ -399,10 +423,12 @@ fn resolve(own: Option<PromDuration>, default: PromDuration) -> Duration {
 
 /// Upstream's `Group.Equals`: same name, file, interval, limit, query offset, and rules that
 /// print the same (expression as printed, `for`, `keep_firing_for`, labels with the group's
-/// merged in, annotations); positions in the file do not matter.
+/// merged in, annotations); positions in the file do not matter. Unlike upstream, the
+/// external labels count too, so `$externalLabels` follows a reload.
 fn same_group(a: &GroupSpec, sa: &GroupSettings, b: &GroupSpec, sb: &GroupSettings) -> bool {
     a.name == b.name
         && sa.file == sb.file
+        && sa.external_labels == sb.external_labels
         && sa.interval == sb.interval
         && a.limit == b.limit
         && sa.query_offset == sb.query_offset
@@ -433,6 +459,7 @@ mod tests {
             interval: resolve(g.interval, PromDuration::from_secs(60)),
             query_offset: resolve(g.query_offset, PromDuration::from_secs(0)),
             restore: false,
+            external_labels: Labels::empty(),
         };
         (g, settings)
     }

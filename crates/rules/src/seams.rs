@@ -40,6 +40,14 @@ pub trait QueryEngine: Send + Sync + std::fmt::Debug {
         query: &'a RuleQuery,
         t_ms: i64,
     ) -> BoxFuture<'a, Result<Vec<Sample>, QueryError>>;
+
+    /// This engine for a caller that is already on a thread of its own (a rule group
+    /// evaluated on tokio's blocking pool): queries then run right there instead of each
+    /// hopping to another thread and back. `None` (the default) when the engine is fine to
+    /// await anywhere (remote datasources wait on the network, not the CPU).
+    fn for_blocking_thread(&self) -> Option<Arc<dyn QueryEngine>> {
+        None
+    }
 }
 
 /// An alert as sent to Alertmanagers (API v2 `PostableAlert`); times in ms since the epoch.

@@ -277,3 +277,168 @@ async fn for_state_is_restored_after_the_second_evaluation_of_the_first_load() {
     assert_eq!(state[1].f, (restored / 1000) as f64);
     s.manager.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn external_labels_follow_a_reload_and_the_alert_carries_over() {
+    let s = setup(Duration::ZERO);
+    let text = "groups:
+  - name: g
+    interval: 30s
+    rules:
+      - alert: Always
+        expr: vector(1)
+        annotations:
+          summary: 'in {{ $externalLabels.dc }}'
+      - alert: Labelled
+        expr: vector(1)
+        labels:
+          dc: '{{ $externalLabels.dc }}'
+";
+    let dc = |v: &str| Labels::from_pairs([("dc", v)]);
+    s.manager.update_with_labels(MIN, ZERO, dc("eu"), vec![file(text)]).await;
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    // The same rule files with other external labels: the group is replaced, alerts kept.
+    s.manager.update_with_labels(MIN, ZERO, dc("us"), vec![file(text)]).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    // A plain update keeps the labels of the last one.
+    s.manager.update(MIN, ZERO, vec![file(text)]).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let batches = s.sink.batches.lock().clone();
+    let now = now_ms(&s.clock);
+    let of = |b: &[Alert], name: &str| -> Vec<Alert> {
+        b.iter().filter(|a| a.labels.get("alertname") == Some(name)).cloned().collect()
+    };
+    let summaries: Vec<(String, i64)> = batches
+        .iter()
+        .flat_map(|b| of(b, "Always"))
+        .map(|a| (a.annotations.get("summary").unwrap_or("").to_string(), a.starts_at_ms))
+        .collect();
+    assert_eq!(summaries.len(), 3, "one send per evaluation: {summaries:?}");
+    let texts: Vec<&str> = summaries.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(texts, ["in eu", "in us", "in us"]);
+    assert!(summaries.iter().all(|(_, t)| *t == summaries[0].1), "same alert: {summaries:?}");
+    // A templated label is the alert's identity: the `eu` alert resolves, a `us` one fires.
+    let last = of(batches.last().map(Vec::as_slice).unwrap_or_default(), "Labelled");
+    let firing: Vec<&str> =
+        last.iter().filter(|a| a.ends_at_ms > now).filter_map(|a| a.labels.get("dc")).collect();
+    let resolved: Vec<&str> =
+        last.iter().filter(|a| a.ends_at_ms <= now).filter_map(|a| a.labels.get("dc")).collect();
+    assert_eq!((firing, resolved), (vec!["us"], vec!["eu"]), "{last:?}");
+    s.manager.stop().await;
+}
+
+/// Appends `cond` = `v` at `t_ms`.
+fn cond(head: &tsdb::Head, t_ms: i64, v: f64) {
+    use model::storage::Appendable as _;
+    let mut app = head.appender();
+    app.append(&Labels::from_pairs([("__name__", "cond")]), t_ms, v).expect("append");
+    app.commit().expect("commit");
+}
+
+#[tokio::test(start_paused = true)]
+async fn firing_alerts_are_resent_after_the_resend_delay() {
+    // Interval 30s, resend delay 1m: upstream resends once `last sent + 1m` is before the
+    // evaluation, so every third evaluation.
+    let s = setup(Duration::from_secs(60));
+    s.manager.update(MIN, ZERO, vec![file(&group("a", "0s"))]).await;
+    tokio::time::sleep(Duration::from_secs(30 * 10)).await;
+    let evaluated: Vec<i64> = samples(&s.head, "one").iter().map(|p| p.t).collect();
+    assert!(evaluated.len() >= 9, "{evaluated:?}");
+    let batches = s.sink.batches.lock().clone();
+    let sent: Vec<usize> = batches
+        .iter()
+        .map(|b| {
+            let t = b[0].ends_at_ms - 4 * 60_000;
+            evaluated.iter().position(|e| *e == t).expect("an evaluation's batch")
+        })
+        .collect();
+    assert_eq!(sent, (0..evaluated.len()).step_by(3).collect::<Vec<_>>());
+    assert!(batches.iter().flatten().all(|a| a.starts_at_ms == evaluated[0]));
+    s.manager.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn keep_firing_for_holds_the_alert_then_resolves() {
+    let s = setup(Duration::ZERO);
+    let start = now_ms(&s.clock);
+    // True for the first 100 s, false afterwards.
+    for i in 0..60 {
+        cond(&s.head, start + i * 10_000, if i < 10 { 1.0 } else { 0.0 });
+    }
+    let text = "groups:
+  - name: g
+    interval: 30s
+    rules:
+      - record: seen
+        expr: cond
+      - alert: Held
+        expr: seen == 1
+        keep_firing_for: 1m
+";
+    s.manager.update(MIN, ZERO, vec![file(text)]).await;
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    let seen = samples(&s.head, "seen");
+    let false_at = seen.iter().find(|p| p.f == 0.0).expect("the condition went false").t;
+    let batches = s.sink.batches.lock().clone();
+    // Resend delay 0: one batch per evaluation while the alert is firing or resolved.
+    assert_eq!(batches.len(), seen.len(), "{batches:?}");
+    for (b, p) in batches.iter().zip(&seen) {
+        assert_eq!(b.len(), 1);
+        let a = &b[0];
+        assert_eq!(a.starts_at_ms, seen[0].t, "one alert throughout");
+        if p.t < false_at + 60_000 {
+            // Firing (the condition true, or false for less than keep_firing_for).
+            assert_eq!(a.ends_at_ms, p.t + 4 * 30_000, "firing at {}", p.t);
+        } else {
+            // Resolved at the first evaluation a full minute after it went false.
+            assert_eq!(a.ends_at_ms, false_at + 60_000, "resolved, at {}", p.t);
+        }
+    }
+    assert!(seen.last().is_some_and(|p| p.t > false_at + 60_000), "{seen:?}");
+    s.manager.stop().await;
+}
+
+/// In `klaxon run` (a multi-threaded runtime, the engine's own `LocalEngine`), a group is
+/// evaluated on one blocking thread with its queries inline, templates' `query` included.
+/// Real time here: waits are bounded generously and nothing asserts how long anything took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_evaluate_on_a_blocking_thread_in_a_multi_threaded_runtime() {
+    let head = Arc::new(tsdb::Head::new(tsdb::HeadOptions::default()));
+    let sink = Arc::new(Sink::default());
+    let engine = LocalEngine::new(promql::Engine::default(), head.clone());
+    let manager = RuleManager::new(ManagerOptions {
+        engine: Arc::new(engine),
+        appendable: head.clone(),
+        storage: Some(head.clone()),
+        sink: sink.clone(),
+        clock: Arc::new(model::time::SystemClock),
+        external_labels: Labels::empty(),
+        external_url: String::new(),
+        resend_delay: Duration::from_secs(60),
+        outage_tolerance: Duration::from_secs(3600),
+        grace_period: Duration::from_secs(600),
+    });
+    let text = "groups:
+  - name: g
+    interval: 1s
+    rules:
+      - record: two
+        expr: vector(2)
+      - alert: Seen
+        expr: two > 1
+        annotations:
+          doubled: '{{ with query \"two * 2\" }}{{ . | first | value }}{{ end }}'
+";
+    manager.update(MIN, ZERO, vec![file(text)]).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while sink.batches.lock().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no alert sent");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let batch = sink.batches.lock()[0].clone();
+    assert_eq!(batch[0].annotations.get("doubled"), Some("4"));
+    assert!(!samples(&head, "two").is_empty());
+    let g = &manager.rule_groups()[0];
+    assert!(g.rules.iter().all(|r| r.health == RuleHealth::Ok), "{:?}", g.rules);
+    manager.stop().await;
+}

@@ -1,6 +1,8 @@
 //! Steady-state ingestion of one scrape: parse a 10k-series text exposition, resolve each
 //! series through the target's label cache, and append it to a `tsdb::Head` with one commit.
-//! Samples per second on one core; the target is 1M/s in release.
+//! Samples per second on one core; the target is 1M/s in release. Measured 2026-11-22 on the
+//! shared 2-core box under load ~8: 1.70 M/s (0.69 M/s before the cache-order, deferred-label
+//! and series-hint work, same conditions).
 
 #![allow(clippy::unwrap_used)]
 

@@ -10,6 +10,7 @@
 //! [`Pipeline`] is built per config (receivers and their integrations) from [`PipelineDeps`],
 //! the long-lived state it consults through the small traits of [`seams`].
 
+pub mod cluster;
 pub mod dedup;
 pub mod retry;
 pub mod seams;
@@ -52,9 +53,6 @@ pub struct Flush {
     pub deadline: Instant,
 }
 
-/// Computes the cluster wait (`position × --cluster.peer-timeout`; zero on a single node).
-pub type ClusterWait = Arc<dyn Fn() -> Duration + Send + Sync>;
-
 /// The long-lived state the pipeline consults; survives config reloads.
 #[derive(Clone)]
 pub struct PipelineDeps {
@@ -76,8 +74,8 @@ pub struct PipelineDeps {
     pub external_url: String,
     /// `User-Agent` of outgoing requests.
     pub user_agent: String,
-    /// The wait before dedup in a cluster.
-    pub cluster_wait: ClusterWait,
+    /// The cluster peer (settle, position, leases); `None` on a single node.
+    pub cluster: Option<Arc<dyn cluster::ClusterNode>>,
     /// `--data.retention`: the longest an nflog entry is kept.
     pub retention: Duration,
     /// Wall time, for the notification log's timestamps.
@@ -177,9 +175,10 @@ impl Pipeline {
         &self.deps
     }
 
-    /// The current cluster wait (part of every flush deadline).
+    /// The current cluster wait, `position × --cluster.peer-timeout` (part of every flush
+    /// deadline; zero on a single node).
     pub fn cluster_wait(&self) -> Duration {
-        (self.deps.cluster_wait)()
+        self.deps.cluster.as_deref().map_or(Duration::ZERO, cluster::wait_for)
     }
 
     /// Runs one flush. `alerts` are presented as the dispatcher presents them: resolved ones
@@ -192,6 +191,14 @@ impl Pipeline {
         let mut alerts = alerts;
         if alerts.is_empty() {
             return Ok(());
+        }
+        // GossipSettle: nothing is decided before the peer has the cluster's state.
+        if let Some(c) = &deps.cluster
+            && tokio::time::timeout_at(flush.deadline, c.wait_ready()).await.is_err()
+        {
+            return Err(PipelineError::one(
+                "context deadline exceeded (waiting for the cluster to settle)",
+            ));
         }
         alerts = stages::inhibit(deps, flush, alerts);
         if alerts.is_empty() {
@@ -253,16 +260,63 @@ impl Pipeline {
         }
 
         let key = &slot.log_key;
+        let decide = |last: Option<&seams::LogEntry>| {
+            // A peer notified after this flush's tick: it acted on alerts at least as new as
+            // ours, so ours are stale (upstream #4179: a late peer's stale resend). The next
+            // flush decides on fresh alerts.
+            if deps.cluster.is_some() && last.is_some_and(|e| e.timestamp > flush.now) {
+                return Reason::DoNotNotify;
+            }
+            dedup::decide(
+                last,
+                batch.firing,
+                batch.resolved,
+                integration.send_resolved,
+                flush.route.repeat_interval,
+                flush.now,
+            )
+        };
+        let wall = || crate::alert::from_system_time(deps.clock.now_system());
+        let sends = integration.send_resolved || !batch.firing.is_empty();
+        // In a cluster: wait while another peer is sending this, then claim it.
+        let claim = match deps.cluster.as_deref() {
+            Some(node) if sends => {
+                let needed = || decide(deps.nflog.last(&flush.group_key, key).as_ref()).notifies();
+                let turn = cluster::await_turn(
+                    node,
+                    deps.nflog.as_ref(),
+                    &flush.group_key,
+                    key,
+                    flush.deadline,
+                    wall,
+                    needed,
+                )
+                .await;
+                match turn {
+                    Ok(false) => return Ok(()),
+                    Ok(true) => deps.nflog.claim(
+                        &flush.group_key,
+                        key,
+                        node.name(),
+                        cluster::lease_ttl(node),
+                        wall(),
+                    ),
+                    Err(cluster::Hold::Deferred(peer)) => {
+                        return Err(format!(
+                            "{}: not sent: peer {peer} is sending this notification",
+                            slot.meters.name
+                        ));
+                    }
+                }
+            }
+            _ => None,
+        };
         let last = deps.nflog.last(&flush.group_key, key);
-        let reason = dedup::decide(
-            last.as_ref(),
-            batch.firing,
-            batch.resolved,
-            integration.send_resolved,
-            flush.route.repeat_interval,
-            flush.now,
-        );
+        let reason = decide(last.as_ref());
         if !reason.notifies() {
+            if let Some(c) = &claim {
+                deps.nflog.release(c, wall());
+            }
             return Ok(());
         }
         let previous_data = match (reason, last) {
@@ -295,9 +349,25 @@ impl Pipeline {
                 receiver_data: previous_data.clone(),
                 user_agent: self.user_agent.clone(),
             };
-            match retry::send(integration, &slot.meters, &cx, to_send, flush.deadline).await {
+            let send = retry::send(integration, &slot.meters, &cx, to_send, flush.deadline);
+            let outcome = match (&claim, deps.cluster.as_deref()) {
+                (Some(c), Some(node)) => {
+                    cluster::send_holding(node, deps.nflog.as_ref(), c.clone(), wall, send).await
+                }
+                _ => Some(send.await),
+            };
+            let Some(outcome) = outcome else {
+                if let Some(c) = &claim {
+                    deps.nflog.release(c, wall());
+                }
+                return Err(format!("{}: stopped: another peer took over", slot.meters.name));
+            };
+            match outcome {
                 Ok(sent) => sent.receiver_data.unwrap_or(previous_data),
                 Err(failure) => {
+                    if let Some(c) = &claim {
+                        deps.nflog.release(c, wall());
+                    }
                     deps.metrics
                         .notifications_failed_total
                         .get_or_create(&FailureLabels {
@@ -311,8 +381,8 @@ impl Pipeline {
         };
 
         let expiry = (flush.route.repeat_interval.saturating_mul(2)).min(deps.retention);
-        let now = crate::alert::from_system_time(deps.clock.now_system());
-        deps.nflog.log(
+        let now = wall();
+        let logged = deps.nflog.log(
             key,
             &flush.group_key,
             batch.firing.to_vec(),
@@ -320,7 +390,11 @@ impl Pipeline {
             receiver_data,
             expiry,
             now,
-        )
+        );
+        if let Some(c) = &claim {
+            deps.nflog.release(c, now);
+        }
+        logged
     }
 }
 

@@ -26,7 +26,7 @@ pub trait IntervalCheck: Send + Sync {
     fn containing(&self, names: &[String], now: Time) -> Result<Vec<String>, String>;
 }
 
-pub use crate::nflog::ReceiverKey;
+pub use crate::nflog::{Lease, ReceiverKey};
 
 /// The part of the last notification log entry that dedup and the notifiers read.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,6 +58,30 @@ pub trait NotificationLog: Send + Sync {
         expiry: Duration,
         now: Time,
     ) -> Result<(), String>;
+
+    /// The send lease of `receiver` for `group_key` (in a cluster; see
+    /// [`crate::nflog::lease`]).
+    fn lease(&self, _group_key: &str, _receiver: &ReceiverKey) -> Option<Lease> {
+        None
+    }
+
+    /// Claims the send lease for `holder`; `None` where leases are not kept.
+    fn claim(
+        &self,
+        _group_key: &str,
+        _receiver: &ReceiverKey,
+        _holder: &str,
+        _ttl: Duration,
+        _now: Time,
+    ) -> Option<Lease> {
+        None
+    }
+
+    /// Extends a claim.
+    fn renew(&self, _claim: &Lease, _ttl: Duration, _now: Time) {}
+
+    /// Ends a claim.
+    fn release(&self, _claim: &Lease, _now: Time) {}
 }
 
 /// Where flushes record what muted what, for the API.
@@ -235,5 +259,28 @@ impl NotificationLog for crate::nflog::Nflog {
             now,
         )
         .map_err(|e| e.to_string())
+    }
+
+    fn lease(&self, group_key: &str, receiver: &ReceiverKey) -> Option<Lease> {
+        crate::nflog::Nflog::lease(self, group_key, receiver)
+    }
+
+    fn claim(
+        &self,
+        group_key: &str,
+        receiver: &ReceiverKey,
+        holder: &str,
+        ttl: Duration,
+        now: Time,
+    ) -> Option<Lease> {
+        Some(crate::nflog::Nflog::claim(self, group_key, receiver, holder, ttl, now))
+    }
+
+    fn renew(&self, claim: &Lease, ttl: Duration, now: Time) {
+        crate::nflog::Nflog::renew(self, claim, ttl, now);
+    }
+
+    fn release(&self, claim: &Lease, now: Time) {
+        crate::nflog::Nflog::release(self, claim, now);
     }
 }

@@ -30,6 +30,7 @@ pub(super) struct Deps<'a> {
     pub nflog: Arc<Nflog>,
     pub marker: Arc<Marker>,
     pub dispatch_start: Instant,
+    pub peer: Option<Arc<super::PeerNode>>,
 }
 
 /// The running config and everything built from it.
@@ -103,7 +104,10 @@ impl Generation {
                 templates: Arc::new(templates),
                 external_url: deps.opts.external_url.trim_end_matches('/').to_owned(),
                 user_agent: deps.opts.user_agent.clone(),
-                cluster_wait: Arc::new(|| std::time::Duration::ZERO),
+                cluster: deps
+                    .peer
+                    .clone()
+                    .map(|p| p as Arc<dyn crate::notify::cluster::ClusterNode>),
                 retention,
                 clock: deps.clock.clone(),
             },

@@ -13,6 +13,10 @@
 //!   its compiled size is probed and charged against `max_regex_bytes` (default 256 MiB), and a
 //!   single silence regex may not need more than 16 MiB (upstream allows 128 MiB each, with no
 //!   total).
+//! * In a cluster the silences are replicated ([`cluster::State`], records in the
+//!   [`crate::replicate`] format): every local change is broadcast, and a peer's silence
+//!   replaces ours when its `updated_at` is later (equal: the larger encoding wins, so every
+//!   peer ends with the same one whatever the order of arrival).
 
 mod index;
 pub mod validate;
@@ -28,6 +32,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::alert::{Time, is_zero};
 use crate::persist::{Dec, Enc, Journal};
+use crate::replicate::{self, Kind};
 use index::Index;
 pub use validate::check_api_times;
 
@@ -286,7 +291,6 @@ impl State {
 }
 
 /// The silences; share as `Arc<Silences>`.
-#[derive(Debug)]
 pub struct Silences {
     /// Serialises changes, so that the journal order is the apply order and readers are not
     /// blocked during the fsync.
@@ -295,6 +299,13 @@ pub struct Silences {
     journal: Option<Arc<Journal>>,
     opts: SilenceOptions,
     recovery: Vec<String>,
+    broadcast: std::sync::OnceLock<crate::nflog::Broadcast>,
+}
+
+impl std::fmt::Debug for Silences {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Silences").field("len", &self.len()).finish_non_exhaustive()
+    }
 }
 
 impl Silences {
@@ -306,6 +317,7 @@ impl Silences {
             journal: None,
             opts,
             recovery: Vec::new(),
+            broadcast: std::sync::OnceLock::new(),
         })
     }
 
@@ -332,12 +344,16 @@ impl Silences {
                 problems.push(format!("{}: silence record {i}: {e}; skipped", dir.display()));
             }
         }
+        // Local changes sync before they are acknowledged; merged peers' changes (which must
+        // not block the gossip task on an fsync) are synced by this thread within a second.
+        journal.start_syncer(Duration::from_secs(1));
         let s = Silences {
             writer: Mutex::new(()),
             state: RwLock::new(st),
             journal: Some(journal),
             opts,
             recovery: problems,
+            broadcast: std::sync::OnceLock::new(),
         };
         s.gc(now)?;
         Ok(Arc::new(s))
@@ -575,8 +591,82 @@ impl Silences {
         Ok(())
     }
 
-    /// Journals and fsyncs the changes, then applies them. Callers hold `writer`.
+    /// Installs where local changes go (the cluster channel `sil`); once.
+    pub fn set_broadcast(&self, broadcast: crate::nflog::Broadcast) {
+        if self.broadcast.set(broadcast).is_err() {
+            tracing::warn!("silences: broadcast installed twice; keeping the first");
+        }
+    }
+
+    /// Every silence, as one message for a peer ([`cluster::State::full_state`]).
+    pub fn full_state(&self) -> Vec<u8> {
+        let records: Vec<Vec<u8>> =
+            self.state.read().by_id.values().map(|s| encode_silence(s)).collect();
+        replicate::encode(Kind::Full, records)
+    }
+
+    /// Merges a peer's message (delta or full state) at `now`: a silence is taken when we do
+    /// not have it or it was updated later than ours, unless its retention has passed.
+    /// Returns how many silences changed; journalled, and synced within a second (no fsync
+    /// here: this runs on the gossip task).
+    pub fn merge_bytes(&self, bytes: &[u8], now: Time) -> Result<usize, String> {
+        let (_, records) = replicate::decode(bytes)?;
+        let mut incoming = Vec::with_capacity(records.len());
+        for (i, r) in records.into_iter().enumerate() {
+            let mut d = Dec::new(r);
+            match d.u8()? {
+                REC_SET => incoming
+                    .push(decode_silence(&mut d).map_err(|e| format!("silence record {i}: {e}"))?),
+                t => return Err(format!("silence record {i}: unknown record type {t}")),
+            }
+        }
+        let retention = signed(self.opts.retention);
+        let _w = self.writer.lock();
+        let changes: Vec<Change> = {
+            let st = self.state.read();
+            incoming
+                .into_iter()
+                .filter(|s| s.ends_at.saturating_add(retention).unwrap_or(s.ends_at) >= now)
+                .filter(|s| match st.by_id.get(&s.id) {
+                    None => true,
+                    Some(prev) => {
+                        s.updated_at > prev.updated_at
+                            || (s.updated_at == prev.updated_at
+                                && encode_silence(s) > encode_silence(prev))
+                    }
+                })
+                .map(Change::Set)
+                .collect()
+        };
+        let n = changes.len();
+        if n > 0 {
+            self.commit_inner(changes, now, false).map_err(|e| e.to_string())?;
+        }
+        Ok(n)
+    }
+
+    /// Journals and fsyncs the changes, applies them and broadcasts the silences set.
+    /// Callers hold `writer`.
     fn commit(&self, changes: Vec<Change>, now: Time) -> Result<(), SilenceError> {
+        self.commit_inner(changes, now, true)
+    }
+
+    fn commit_inner(
+        &self,
+        changes: Vec<Change>,
+        now: Time,
+        share: bool,
+    ) -> Result<(), SilenceError> {
+        let shared: Vec<Vec<u8>> = match self.broadcast.get() {
+            Some(_) if share => changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Set(s) => Some(encode_silence(s)),
+                    Change::Delete(_) => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         if let Some(j) = &self.journal {
             for c in &changes {
                 match c {
@@ -588,7 +678,9 @@ impl Silences {
                     }
                 }
             }
-            j.sync().map_err(|e| SilenceError::Persist(e.to_string()))?;
+            if share {
+                j.sync().map_err(|e| SilenceError::Persist(e.to_string()))?;
+            }
         }
         let mut st = self.state.write();
         for c in changes {
@@ -597,6 +689,10 @@ impl Silences {
                 Change::Delete(id) => st.delete(&id),
             }
         }
+        drop(st);
+        if let (Some(b), false) = (self.broadcast.get(), shared.is_empty()) {
+            b(replicate::encode(Kind::Delta, shared));
+        }
         Ok(())
     }
 }
@@ -604,6 +700,17 @@ impl Silences {
 enum Change {
     Set(Silence),
     Delete(String),
+}
+
+impl cluster::State for Silences {
+    fn full_state(&self) -> Vec<u8> {
+        Silences::full_state(self)
+    }
+
+    fn merge(&self, bytes: &[u8]) -> Result<(), cluster::MergeError> {
+        let now = jiff::Timestamp::now();
+        self.merge_bytes(bytes, now).map(|_| ()).map_err(cluster::MergeError)
+    }
 }
 
 fn signed(d: Duration) -> jiff::SignedDuration {

@@ -378,3 +378,119 @@ fn prefix_buckets_of_several_lengths() {
     s.expire(&short, t(2)).unwrap();
     assert_eq!(s.mutes(&ls(&[("job", "api-1")]), t(3)), vec![long]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Replication between cluster peers.
+
+/// What a node broadcast.
+type Sent = Arc<parking_lot::Mutex<Vec<Vec<u8>>>>;
+
+/// Silences wired to record what they broadcast.
+fn recording() -> (Arc<Silences>, Sent) {
+    let s = silences();
+    let sent = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let out = sent.clone();
+    s.set_broadcast(Box::new(move |m| out.lock().push(m)));
+    (s, sent)
+}
+
+fn snapshot(s: &Silences) -> Vec<Silence> {
+    let mut all: Vec<Silence> = s.list().iter().map(|s| (**s).clone()).collect();
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    all
+}
+
+#[test]
+fn local_changes_are_broadcast_and_a_peer_converges() {
+    let (a, sent) = recording();
+    let b = silences();
+    let id = a.set(post(vec![eq("a", "b")], t(0), t(100)), t(0)).unwrap();
+    a.expire(&id, t(10)).unwrap();
+    assert_eq!(sent.lock().len(), 2, "set and expire each broadcast once");
+    for m in sent.lock().iter() {
+        assert_eq!(b.merge_bytes(m, t(10)).unwrap(), 1);
+    }
+    assert_eq!(snapshot(&a), snapshot(&b));
+    assert!(b.mutes(&ls(&[("a", "b")]), t(11)).is_empty());
+    // Merged changes are not broadcast again.
+    let (c, c_sent) = recording();
+    c.merge_bytes(&a.full_state(), t(10)).unwrap();
+    assert!(c_sent.lock().is_empty());
+    assert_eq!(snapshot(&a), snapshot(&c));
+}
+
+#[test]
+fn older_updates_never_replace_newer_ones_whatever_the_order() {
+    let (a, sent) = recording();
+    let id = a.set(post(vec![eq("a", "b")], t(0), t(100)), t(0)).unwrap();
+    a.set(with_id(&id, post(vec![eq("a", "b")], t(0), t(200))), t(5)).unwrap();
+    a.expire(&id, t(7)).unwrap();
+    let msgs = sent.lock().clone();
+    assert_eq!(msgs.len(), 3);
+    let want = snapshot(&a);
+    // Every order of delivery, with repeats, ends in the same state.
+    for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]] {
+        let b = silences();
+        for i in order.iter().chain(order.iter()) {
+            b.merge_bytes(&msgs[*i], t(8)).unwrap();
+        }
+        assert_eq!(snapshot(&b), want, "order {order:?}");
+        assert_eq!(b.merge_bytes(&a.full_state(), t(8)).unwrap(), 0, "idempotent");
+    }
+}
+
+#[test]
+fn equal_update_times_are_broken_by_content_on_every_peer() {
+    let a = silences();
+    let b = silences();
+    let mut x = Silence {
+        id: "same".into(),
+        matchers: validate::build_matchers(&[eq("a", "b")], MatcherParseMode::default()).unwrap(),
+        starts_at: t(0),
+        ends_at: t(100),
+        updated_at: t(1),
+        comment: "x".into(),
+        ..Silence::default()
+    };
+    let mut y = x.clone();
+    y.comment = "y".into();
+    let mx = replicate::encode(Kind::Delta, [encode_silence(&x)]);
+    let my = replicate::encode(Kind::Delta, [encode_silence(&y)]);
+    a.merge_bytes(&mx, t(2)).unwrap();
+    a.merge_bytes(&my, t(2)).unwrap();
+    b.merge_bytes(&my, t(2)).unwrap();
+    b.merge_bytes(&mx, t(2)).unwrap();
+    assert_eq!(snapshot(&a), snapshot(&b));
+    x.comment = "y".into();
+    assert_eq!(snapshot(&a)[0].comment, x.comment);
+}
+
+#[test]
+fn silences_past_retention_and_bad_bytes_are_refused() {
+    let (a, _) = recording();
+    a.set(post(vec![eq("a", "b")], t(0), t(10)), t(0)).unwrap();
+    let b = Silences::in_memory(SilenceOptions {
+        retention: Duration::from_secs(60),
+        ..SilenceOptions::default()
+    });
+    assert_eq!(b.merge_bytes(&a.full_state(), t(71)).unwrap(), 0);
+    assert_eq!(b.merge_bytes(&a.full_state(), t(69)).unwrap(), 1);
+    assert!(b.merge_bytes(b"nonsense", t(0)).is_err());
+    let mut m = a.full_state();
+    m.truncate(m.len() - 3);
+    assert!(b.merge_bytes(&m, t(0)).is_err());
+}
+
+#[test]
+fn merged_silences_are_persisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = recording();
+    let id = a.set(post(vec![eq("a", "b")], t(0), t(100)), t(0)).unwrap();
+    {
+        let b = Silences::open(dir.path(), SilenceOptions::default(), t(1)).unwrap();
+        b.merge_bytes(&a.full_state(), t(1)).unwrap();
+        b.maintenance(t(1)).unwrap();
+    }
+    let b = Silences::open(dir.path(), SilenceOptions::default(), t(2)).unwrap();
+    assert_eq!(b.get(&id).map(|s| s.updated_at), Some(t(0)));
+}

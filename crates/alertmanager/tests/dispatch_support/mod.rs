@@ -296,7 +296,7 @@ impl Harness {
             templates: Arc::new(Templates::with_defaults()),
             external_url: "http://localhost:9093".into(),
             user_agent: "Alertmanager/test".into(),
-            cluster_wait: Arc::new(|| Duration::ZERO),
+            cluster: None,
             retention: Duration::from_secs(120 * 3600),
             clock: self.clock.clone(),
         };

@@ -18,10 +18,23 @@ pub fn text(status: StatusCode, body: impl Into<String>) -> Response {
     resp
 }
 
-/// `GET/HEAD /-/healthy` and `/-/ready`: always `OK` (readiness is not tied to cluster
-/// settling, as upstream).
+/// `GET/HEAD /-/healthy`: always `OK`.
 pub(crate) async fn ok(method: Method) -> Response {
     if method == Method::HEAD { StatusCode::OK.into_response() } else { text(StatusCode::OK, "OK") }
+}
+
+/// `GET/HEAD /-/ready`: `OK`, except 503 while an HA peer is still settling (it does not
+/// notify yet), so that a rolling update waits for each replica to catch up with the cluster
+/// before restarting the next. Upstream is always ready.
+pub(crate) async fn ready(State(api): State<Api>, method: Method) -> Response {
+    if api.backend.cluster().status != "settling" {
+        return ok(method).await;
+    }
+    if method == Method::HEAD {
+        StatusCode::SERVICE_UNAVAILABLE.into_response()
+    } else {
+        text(StatusCode::SERVICE_UNAVAILABLE, "cluster settling")
+    }
 }
 
 /// `POST /-/reload`.

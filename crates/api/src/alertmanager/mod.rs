@@ -119,7 +119,7 @@ pub fn router_with(backend: Arc<dyn Backend>, opts: &WebOptions) -> Router {
         .nest("/api/v1", v1)
         .route("/", get(misc::landing))
         .route("/-/healthy", get(misc::ok))
-        .route("/-/ready", get(misc::ok))
+        .route("/-/ready", get(misc::ready))
         .route("/-/reload", post(misc::reload))
         .route("/metrics", get(misc::metrics))
         .route_layer(middleware::from_fn_with_state(api.clone(), instrument))

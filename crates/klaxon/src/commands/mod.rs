@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod check;
+pub mod demo;
 pub mod promql_test;
 pub mod query;
 pub mod rules_cmd;

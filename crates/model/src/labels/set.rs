@@ -230,8 +230,9 @@ impl Labels {
         }
     }
 
-    /// Whether both handles share one allocation (then they are certainly equal).
-    pub(super) fn same_allocation(&self, other: &Labels) -> bool {
+    /// Whether both handles share one allocation (then they are certainly equal). Stores use
+    /// it to check that they keep one copy of a set, not several.
+    pub fn same_allocation(&self, other: &Labels) -> bool {
         match (&self.packed, &other.packed) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             (None, None) => true,

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use model::labels::Labels;
 use model::storage::{Appendable, Storage};
 
 use super::managed::{GroupFactory, GroupSettings, ManagedGroup};
@@ -26,7 +25,6 @@ pub struct LocalGroups {
     pub ctx: EvalContext,
     /// Where `ALERTS_FOR_STATE` is read back at start-up; without one nothing is restored.
     pub storage: Option<Arc<dyn Storage>>,
-    pub external_labels: Labels,
     pub external_url: String,
     pub restore: RestoreOptions,
 }
@@ -45,31 +43,67 @@ impl GroupFactory for LocalGroups {
         let opts = GroupOptions {
             default_interval: settings.interval,
             default_query_offset: settings.query_offset,
-            external_labels: self.external_labels.clone(),
+            external_labels: settings.external_labels.clone(),
             external_url: self.external_url.clone(),
             file: settings.file.clone(),
         };
-        let group = Group::new(spec, &opts);
+        let group = Arc::new(Group::new(spec, &opts));
         let storage = if settings.restore { self.storage.clone() } else { None };
         if storage.is_some() {
             group.set_needs_restore();
         }
-        Box::new(LocalGroup { group, ctx: self.ctx.clone(), storage, restore: self.restore })
+        let blocking_ctx = self
+            .ctx
+            .engine
+            .for_blocking_thread()
+            .map(|engine| EvalContext::new(engine, self.ctx.appendable.clone()));
+        Box::new(LocalGroup {
+            group,
+            ctx: self.ctx.clone(),
+            blocking_ctx,
+            storage,
+            restore: self.restore,
+        })
     }
 }
 
 /// A [`Group`] with what it evaluates against.
 struct LocalGroup {
-    group: Group,
+    /// Shared with the blocking thread an evaluation runs on.
+    group: Arc<Group>,
     ctx: EvalContext,
+    /// With an engine that evaluates on the calling thread, when the engine has one.
+    blocking_ctx: Option<EvalContext>,
     /// Set while the group still has to restore.
     storage: Option<Arc<dyn Storage>>,
     restore: RestoreOptions,
 }
 
 impl ManagedGroup for LocalGroup {
+    /// On a multi-threaded runtime with a CPU-bound engine, the whole evaluation runs on one
+    /// blocking thread (as upstream runs a group in one goroutine): a group of 100 rules costs
+    /// one hand-off between threads, not 100, and heavy queries still never stall the async
+    /// workers (scrapes, the API). Otherwise it runs on the group's task.
     fn eval(&mut self, ts_ms: i64) -> BoxFuture<'_, EvalSummary> {
-        Box::pin(self.group.eval(ts_ms, &self.ctx))
+        Box::pin(async move {
+            let handle = tokio::runtime::Handle::try_current()
+                .ok()
+                .filter(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+            if let (Some(ctx), Some(handle)) = (&self.blocking_ctx, handle) {
+                let (group, ctx) = (self.group.clone(), ctx.clone());
+                let job = tokio::task::spawn_blocking(move || {
+                    handle.block_on(async move { group.eval(ts_ms, &ctx).await })
+                });
+                return match job.await {
+                    Ok(summary) => summary,
+                    Err(e) => {
+                        tracing::error!(group = %self.group.name(), err = %e, "rule group evaluation failed");
+                        EvalSummary::default()
+                    }
+                };
+            }
+            self.group.eval(ts_ms, &self.ctx).await
+        })
     }
 
     fn alerts_to_send(&mut self, ts_ms: i64, resend_delay: Duration) -> Vec<Alert> {

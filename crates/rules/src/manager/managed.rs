@@ -4,6 +4,7 @@
 use std::any::Any;
 use std::time::Duration;
 
+use model::labels::Labels;
 use model::storage::Appendable;
 
 use super::view::RuleStatus;
@@ -47,6 +48,8 @@ pub struct GroupSettings {
     /// Whether the group restores `for` state after its second evaluation (groups of the
     /// first load only, as upstream).
     pub restore: bool,
+    /// `global.external_labels` at the update that built the group (`$externalLabels`).
+    pub external_labels: Labels,
 }
 
 /// Builds groups from their specs.

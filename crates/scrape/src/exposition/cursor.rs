@@ -202,10 +202,112 @@ pub(crate) fn unescape_cow(s: &str, kind: Escapes) -> Cow<'_, str> {
 /// A sample value in Go's float syntax as Prometheus accepts it (no hex, no `_`); any NaN
 /// becomes the normal NaN.
 pub(crate) fn parse_value(tok: &[u8]) -> Option<f64> {
+    if let Some(v) = simple_decimal(tok) {
+        return Some(v);
+    }
     if tok.iter().any(|&b| matches!(b, b'p' | b'P' | b'_' | b'x' | b'X')) {
         return None;
     }
     let s = std::str::from_utf8(tok).ok()?;
     let v: f64 = s.parse().ok()?;
     Some(if v.is_nan() { f64::from_bits(super::NORMAL_NAN_BITS) } else { v })
+}
+
+/// Powers of ten that are exact doubles.
+const EXACT_POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The common values (`42`, `-3`, `0.25`, `1234.5678`) without the general parser: an
+/// optional sign, digits with at most one `.`, at most 2^53 as an integer mantissa. The
+/// mantissa and the power of ten are then exact doubles and one division rounds correctly,
+/// so the result is the one Go's `ParseFloat` (and Rust's) gives. `None`: use the general
+/// parser.
+fn simple_decimal(tok: &[u8]) -> Option<f64> {
+    let (negative, digits) = match tok.first()? {
+        b'-' => (true, &tok[1..]),
+        b'+' => (false, &tok[1..]),
+        _ => (false, tok),
+    };
+    // 19 bytes hold at most 19 digits: no u64 overflow.
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut seen_digit = false;
+    let mut dot: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                seen_digit = true;
+            }
+            b'.' if dot.is_none() => dot = Some(i),
+            _ => return None,
+        }
+    }
+    if !seen_digit || mantissa > 1 << 53 {
+        return None;
+    }
+    let scale = dot.map_or(0, |d| digits.len() - d - 1);
+    let v = mantissa as f64 / *EXACT_POW10.get(scale)?;
+    Some(if negative { -v } else { v })
+}
+
+#[cfg(test)]
+mod float_tests {
+    use super::*;
+
+    #[test]
+    fn simple_decimals_match_the_general_parser_bit_for_bit() {
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "+0",
+            "1",
+            "-1",
+            "+7",
+            "1.",
+            ".5",
+            "-.5",
+            "0.1",
+            "0.2",
+            "0.3",
+            "1234.5678",
+            "9007199254740992",
+            "9007199254740993",
+            "123456789012345678",
+            "1.7976931348623157",
+            "0.000000000000000000001",
+            "50.23",
+            "99.99",
+            "3.14159265358979",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Pseudo-random decimals of every scale.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 10_000_000_000_000_000) as u128;
+            let s = digits.to_string();
+            let cut = (x >> 60) as usize % (s.len() + 1);
+            cases.push(format!("{}.{}", &s[..cut], &s[cut..]));
+            cases.push(s);
+        }
+        for c in &cases {
+            let want: f64 = c.parse().unwrap();
+            let got = parse_value(c.as_bytes()).unwrap();
+            assert_eq!(got.to_bits(), want.to_bits(), "{c}");
+        }
+        for bad in ["", ".", "-", "+", "1..2", "1.2.3", "--1", "1e", "0x10", "1_0"] {
+            assert!(simple_decimal(bad.as_bytes()).is_none(), "{bad}");
+        }
+        assert!(parse_value(b".").is_none());
+        assert_eq!(parse_value(b"1e3"), Some(1000.0));
+    }
 }

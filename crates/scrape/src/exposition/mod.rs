@@ -89,6 +89,19 @@ pub struct Series<'p> {
     /// The type declared by the last `# TYPE` line before this one (whatever its name, as
     /// Prometheus' parsers keep it).
     pub kind: Option<MetricType>,
+    /// Set when the parser deferred the labels ([`Parser::defer_labels`]): `name` is then the
+    /// legacy name before the braces (empty for `{"name",...}`) and `labels` is empty;
+    /// [`Series::label_set`] parses them.
+    deferred: Option<Deferred<'p>>,
+}
+
+/// Where a deferred series' labels are, to parse them on demand.
+#[derive(Debug, Clone, PartialEq)]
+struct Deferred<'p> {
+    line: &'p [u8],
+    at: usize,
+    line_no: usize,
+    format: Format,
 }
 
 impl Series<'_> {
@@ -98,31 +111,54 @@ impl Series<'_> {
     /// As Prometheus 3 does, `le` of a histogram and `quantile` of a summary are rewritten in
     /// OpenMetrics float form (`1` → `1.0`, `+inf` → `+Inf`) so that one bucket has one name
     /// whichever way a target prints it.
+    ///
+    /// A series whose labels were deferred gets them parsed here (see [`Series::label_set`]; an
+    /// invalid label set gives the empty set).
     pub fn to_labels(&self) -> Labels {
-        let normalise = match self.kind {
-            Some(MetricType::Histogram) => Some("le"),
-            Some(MetricType::Summary) => Some("quantile"),
-            _ => None,
+        if self.deferred.is_some() {
+            return self.label_set().unwrap_or_else(|_| Labels::empty());
         }
-        .filter(|l| self.labels.iter().any(|(n, _)| n == l));
-        let Some(normalise) = normalise else {
-            let pairs = std::iter::once(("__name__", self.name.as_ref()))
-                .chain(self.labels.iter().map(|(n, v)| (n.as_ref(), v.as_ref())))
-                .filter(|(_, v)| !v.is_empty());
-            return Labels::from_pairs(pairs);
-        };
-        let normalise = Some(normalise);
-        let pairs = std::iter::once(("__name__", Cow::Borrowed(self.name.as_ref())))
-            .chain(self.labels.iter().map(|(n, v)| {
-                let v = match normalise {
-                    Some(l) if l == n => float::normalise_label_value(v),
-                    _ => Cow::Borrowed(v.as_ref()),
-                };
-                (n.as_ref(), v)
-            }))
-            .filter(|(_, v)| !v.is_empty());
-        Labels::from_pairs(pairs.collect::<Vec<_>>().iter().map(|(n, v)| (*n, v.as_ref())))
+        build_labels(&self.name, self.labels, self.kind)
     }
+
+    /// [`Series::to_labels`], with the labels parsed now when the parser deferred them: a
+    /// syntax error in them is the error the full parse would have given for the line.
+    pub fn label_set(&self) -> Result<Labels, ParseError> {
+        let Some(d) = &self.deferred else {
+            return Ok(self.to_labels());
+        };
+        let mut labels = Vec::new();
+        let name = series::parse_deferred(d.line, d.at, d.format, &mut labels)
+            .map_err(|e| ParseError { line: d.line_no, col: e.offset + 1, message: e.message })?;
+        Ok(build_labels(&name, &labels, self.kind))
+    }
+}
+
+/// See [`Series::to_labels`].
+fn build_labels(name: &str, labels: &[Label<'_>], kind: Option<MetricType>) -> Labels {
+    let normalise = match kind {
+        Some(MetricType::Histogram) => Some("le"),
+        Some(MetricType::Summary) => Some("quantile"),
+        _ => None,
+    }
+    .filter(|l| labels.iter().any(|(n, _)| n == l));
+    let Some(normalise) = normalise else {
+        let pairs = std::iter::once(("__name__", name))
+            .chain(labels.iter().map(|(n, v)| (n.as_ref(), v.as_ref())))
+            .filter(|(_, v)| !v.is_empty());
+        return Labels::from_pairs(pairs);
+    };
+    let normalise = Some(normalise);
+    let pairs = std::iter::once(("__name__", Cow::Borrowed(name)))
+        .chain(labels.iter().map(|(n, v)| {
+            let v = match normalise {
+                Some(l) if l == n => float::normalise_label_value(v),
+                _ => Cow::Borrowed(v.as_ref()),
+            };
+            (n.as_ref(), v)
+        }))
+        .filter(|(_, v)| !v.is_empty());
+    Labels::from_pairs(pairs.collect::<Vec<_>>().iter().map(|(n, v)| (*n, v.as_ref())))
 }
 
 /// One line of an exposition.
@@ -185,6 +221,8 @@ pub struct Parser<'a> {
     /// More input follows this part (see [`Parser::resume`]).
     more: bool,
     saw_eof: bool,
+    /// See [`Parser::defer_labels`].
+    defer: bool,
 }
 
 /// Where a parse stopped, to continue it over the next part of an input read piecewise.
@@ -223,7 +261,17 @@ impl<'a> Parser<'a> {
             kind: from.kind,
             more,
             saw_eof: from.eof,
+            defer: false,
         }
+    }
+
+    /// Sample lines are only delimited, not parsed, up to their value: the caller calls
+    /// [`Series::label_set`] for the series it does not know yet (a scrape cache keyed by
+    /// [`Series::raw`]), which is most of the parse saved on a steady scrape. Errors are the
+    /// same as without, though one in a label set is reported by [`Series::label_set`].
+    pub fn defer_labels(mut self) -> Self {
+        self.defer = true;
+        self
     }
 
     /// What [`Parser::resume`] needs to continue after this part.
@@ -285,9 +333,10 @@ impl<'a> Parser<'a> {
             self.line += 1;
 
             let parsed = match self.format {
-                Format::PrometheusText => text::parse_line(line, &mut self.labels),
+                Format::PrometheusText => text::parse_line(line, &mut self.labels, self.defer),
                 Format::OpenMetrics => {
-                    let r = openmetrics::parse_line(line, has_newline, &mut self.labels);
+                    let r =
+                        openmetrics::parse_line(line, has_newline, &mut self.labels, self.defer);
                     if let Ok(Some(Parsed::Eof)) = r {
                         // Only `# EOF` itself may follow: no further bytes at all.
                         self.done = true;
@@ -309,7 +358,8 @@ impl<'a> Parser<'a> {
                     if let Parsed::Type { kind, .. } = &p {
                         self.kind = Some(*kind);
                     }
-                    return Some(Ok(p.into_entry(&self.labels, self.kind)));
+                    let entry = p.into_entry(&self.labels, self.kind, line_no, self.format);
+                    return Some(Ok(entry));
                 }
                 Err(e) => {
                     self.done = true;
@@ -327,22 +377,45 @@ impl<'a> Parser<'a> {
 /// A parsed line before it is tied to the parser's label buffer.
 #[derive(Debug)]
 pub(crate) enum Parsed<'a> {
-    Series { name: Cow<'a, str>, value: f64, timestamp: Option<i64>, raw: &'a [u8] },
-    Help { name: Cow<'a, str>, help: Cow<'a, str> },
-    Type { name: Cow<'a, str>, kind: MetricType },
-    Unit { name: Cow<'a, str>, unit: Cow<'a, str> },
+    Series {
+        name: Cow<'a, str>,
+        value: f64,
+        timestamp: Option<i64>,
+        raw: &'a [u8],
+        /// The whole line and where `raw` starts in it, when the labels were not parsed.
+        deferred: Option<(&'a [u8], usize)>,
+    },
+    Help {
+        name: Cow<'a, str>,
+        help: Cow<'a, str>,
+    },
+    Type {
+        name: Cow<'a, str>,
+        kind: MetricType,
+    },
+    Unit {
+        name: Cow<'a, str>,
+        unit: Cow<'a, str>,
+    },
     Comment(Cow<'a, str>),
     Eof,
 }
 
 impl<'a> Parsed<'a> {
-    fn into_entry<'p>(self, labels: &'p [Label<'a>], kind: Option<MetricType>) -> Entry<'p>
+    fn into_entry<'p>(
+        self,
+        labels: &'p [Label<'a>],
+        kind: Option<MetricType>,
+        line_no: usize,
+        format: Format,
+    ) -> Entry<'p>
     where
         'a: 'p,
     {
         match self {
-            Parsed::Series { name, value, timestamp, raw } => {
-                Entry::Series(Series { name, labels, value, timestamp, raw, kind })
+            Parsed::Series { name, value, timestamp, raw, deferred } => {
+                let deferred = deferred.map(|(line, at)| Deferred { line, at, line_no, format });
+                Entry::Series(Series { name, labels, value, timestamp, raw, kind, deferred })
             }
             Parsed::Help { name, help } => Entry::Help { name, help },
             Parsed::Type { name, kind } => Entry::Type { name, kind },

@@ -11,6 +11,7 @@ pub(crate) fn parse_line<'a>(
     line: &'a [u8],
     has_newline: bool,
     labels: &mut Vec<Label<'a>>,
+    defer: bool,
 ) -> LineResult<'a> {
     let mut cur = Cursor::new(line);
     if line == b"# EOF" {
@@ -22,7 +23,7 @@ pub(crate) fn parse_line<'a>(
     match cur.peek() {
         None => Err(cur.error("empty lines are not allowed in OpenMetrics")),
         Some(b'#') => metadata(&mut cur).map(Some),
-        Some(_) => series::parse(&mut cur, Format::OpenMetrics, labels).map(Some),
+        Some(_) => series::parse(&mut cur, Format::OpenMetrics, labels, defer).map(Some),
     }
 }
 

@@ -11,8 +11,17 @@ pub(crate) fn parse<'a>(
     cur: &mut Cursor<'a>,
     format: Format,
     labels: &mut Vec<Label<'a>>,
+    defer: bool,
 ) -> Result<Parsed<'a>, LineError> {
     labels.clear();
+    if defer {
+        let start = cur.pos();
+        if let Some(p) = deferred(cur, format) {
+            return Ok(p);
+        }
+        // Whatever is wrong, the full parse reports it as it always does.
+        cur.set_pos(start);
+    }
     let start = cur.pos();
     let text = format == Format::PrometheusText;
 
@@ -61,7 +70,102 @@ pub(crate) fn parse<'a>(
         Format::PrometheusText => text_timestamp(cur)?,
         Format::OpenMetrics => om_suffix(cur)?,
     };
-    Ok(Parsed::Series { name, value, timestamp, raw })
+    Ok(Parsed::Series { name, value, timestamp, raw, deferred: None })
+}
+
+/// A sample line without its labels parsed: the series text is only delimited (a scan for
+/// the closing brace outside quotes, which ends where the full parse ends for any text the
+/// full parse accepts), then the value and timestamp are parsed as usual. `None` on any
+/// doubt or error: the caller parses the line fully instead.
+fn deferred<'a>(cur: &mut Cursor<'a>, format: Format) -> Option<Parsed<'a>> {
+    let line = cur.line();
+    let start = cur.pos();
+    let first = *line.get(start)?;
+    let mut pos = start;
+    if first != b'{' {
+        if !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
+            return None;
+        }
+        while line.get(pos).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b':') {
+            pos += 1;
+        }
+    }
+    let name_end = pos;
+    if format == Format::PrometheusText {
+        while matches!(line.get(pos), Some(b' ' | b'\t')) {
+            pos += 1;
+        }
+    }
+    let raw_end = if line.get(pos) == Some(&b'{') {
+        let mut quoted = false;
+        pos += 1;
+        loop {
+            match *line.get(pos)? {
+                b'\\' if quoted => pos += 1,
+                b'"' => quoted = !quoted,
+                b'}' if !quoted => break pos + 1,
+                _ => {}
+            }
+            pos += 1;
+        }
+    } else if name_end > start {
+        name_end
+    } else {
+        return None;
+    };
+    cur.set_pos(raw_end);
+    let (_, tok) = value_token(cur, format, "value").ok()?;
+    let value = parse_value(tok)?;
+    let timestamp = match format {
+        Format::PrometheusText => text_timestamp(cur).ok()?,
+        Format::OpenMetrics => om_suffix(cur).ok()?,
+    };
+    let name = std::str::from_utf8(&line[start..name_end]).ok()?;
+    Some(Parsed::Series {
+        name: Cow::Borrowed(name),
+        value,
+        timestamp,
+        raw: &line[start..raw_end],
+        deferred: Some((line, start)),
+    })
+}
+
+/// The name and labels of a series text delimited by [`deferred`], which starts at `at` in
+/// `line`: the full parse's code, so errors (offsets in the line) are the full parse's.
+pub(crate) fn parse_deferred<'a>(
+    line: &'a [u8],
+    at: usize,
+    format: Format,
+    labels: &mut Vec<Label<'a>>,
+) -> Result<Cow<'a, str>, LineError> {
+    labels.clear();
+    let mut cur = Cursor::new(line);
+    cur.set_pos(at);
+    let mut name: Option<Cow<'a, str>> = match cur.peek() {
+        Some(b'{') => None,
+        _ => match cur.metric_name() {
+            Some(n) => Some(Cow::Borrowed(n)),
+            None => {
+                return Err(cur.error(format!("expected a metric name, got {}", cur.got())));
+            }
+        },
+    };
+    if format == Format::PrometheusText {
+        cur.skip_blanks();
+    }
+    if cur.peek() == Some(b'{') {
+        label_set(&mut cur, format, false, &mut name, |n, v, at| {
+            if labels.iter().any(|(seen, _)| *seen == n) {
+                return Err(LineError {
+                    offset: at,
+                    message: format!("duplicate label name {n:?}"),
+                });
+            }
+            labels.push((n, v));
+            Ok(())
+        })?;
+    }
+    name.ok_or_else(|| cur.error_at(at, "metric name not set"))
 }
 
 fn lossy(b: &[u8]) -> Cow<'_, str> {

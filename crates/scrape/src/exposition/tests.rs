@@ -27,11 +27,36 @@ fn own(e: Entry<'_>) -> E {
     }
 }
 
+/// Parses `input` fully; checks on the way that a parser deferring labels reads the same
+/// label sets, values and first error.
 fn parse_all(input: &str, format: Format) -> Result<Vec<E>, ParseError> {
+    assert_eq!(
+        label_sets(input.as_bytes(), format, false),
+        label_sets(input.as_bytes(), format, true),
+        "deferred labels differ on {input:?}"
+    );
     let mut p = Parser::new(input.as_bytes(), format);
     let mut out = Vec::new();
     while let Some(e) = p.next_entry() {
         out.push(own(e?));
+    }
+    Ok(out)
+}
+
+/// Each sample's stored label set, value bits and timestamp, up to the first error.
+type Stored = (String, u64, Option<i64>);
+
+fn label_sets(input: &[u8], format: Format, defer: bool) -> Result<Vec<Stored>, ParseError> {
+    let mut p = Parser::new(input, format);
+    if defer {
+        p = p.defer_labels();
+    }
+    let mut out = Vec::new();
+    while let Some(e) = p.next_entry() {
+        if let Entry::Series(s) = e? {
+            let labels = if defer { s.label_set()? } else { s.to_labels() };
+            out.push((labels.to_string(), s.value.to_bits(), s.timestamp));
+        }
     }
     Ok(out)
 }
@@ -333,6 +358,12 @@ fn arbitrary_bytes_never_panic() {
                 v[i] = b;
                 let mut p = Parser::new(&v, format);
                 while p.next_entry().is_some() {}
+                assert_eq!(
+                    label_sets(&v, format, false),
+                    label_sets(&v, format, true),
+                    "deferred labels differ on {:?}",
+                    String::from_utf8_lossy(&v)
+                );
             }
         }
     }

@@ -6,13 +6,17 @@ use std::borrow::Cow;
 use super::cursor::{Cursor, Escapes, unescape_cow};
 use super::{Format, Label, LineResult, MetricType, Parsed, series};
 
-pub(crate) fn parse_line<'a>(line: &'a [u8], labels: &mut Vec<Label<'a>>) -> LineResult<'a> {
+pub(crate) fn parse_line<'a>(
+    line: &'a [u8],
+    labels: &mut Vec<Label<'a>>,
+    defer: bool,
+) -> LineResult<'a> {
     let mut cur = Cursor::new(line);
     cur.skip_blanks();
     match cur.peek() {
         None => Ok(None),
         Some(b'#') => comment(&mut cur).map(Some),
-        Some(_) => series::parse(&mut cur, Format::PrometheusText, labels).map(Some),
+        Some(_) => series::parse(&mut cur, Format::PrometheusText, labels, defer).map(Some),
     }
 }
 

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use config::ScrapeLimits;
 use model::labels::{Labels, LabelsBuilder};
 use model::relabel::RelabelConfig;
-use model::storage::{AppendError, Appender, stale_nan};
+use model::storage::{AppendError, Appender, SeriesHint, stale_nan};
 
-use super::cache::{Entry, ScrapeCache};
+use super::cache::{Entry, ScrapeCache, stamp};
 use crate::exposition::{Entry as Line, Format, Parser};
 use crate::fetch::ScrapeError;
 
@@ -60,15 +60,17 @@ pub fn append_body(
 ) -> Result<(), ScrapeError> {
     if body.is_empty() {
         // Upstream reads an empty body as an empty scrape, whatever its content type.
-        append_stale_markers(cache, app, scrape_ts);
-        cache.iter_done(false);
+        append_stale_markers(cache, app, scrape_ts, false);
+        cache.iter_done(false, true);
         return Ok(());
     }
     let max_t = now_ms.saturating_add(MAX_AHEAD_MS);
     let sample_limit = rules.limits.sample_limit;
     let mut appended: u64 = 0;
-    let mut parser = Parser::new(body, format);
+    // Labels are parsed only for series text the cache does not know.
+    let mut parser = Parser::new(body, format).defer_labels();
     let iter = cache.iter;
+    let now = stamp(iter);
     while let Some(entry) = parser.next_entry() {
         let series = match entry {
             Err(e) => return Err(ScrapeError::Parse(e.to_string())),
@@ -89,107 +91,146 @@ pub fn append_body(
         };
         stats.total += 1;
         let explicit = if rules.honor_timestamps { series.timestamp } else { None };
-        let t = explicit.unwrap_or(scrape_ts);
+        let track = explicit.is_none() || rules.track_timestamps_staleness;
+        let limited = sample_limit > 0 && appended >= sample_limit;
+        let sample =
+            Sample { t: explicit.unwrap_or(scrape_ts), v: series.value, explicit, limited, max_t };
 
         // Kept series are the common case: look them up first (upstream checks the dropped
         // ones first; a text is never in both).
-        let (labels, cached, already) = match cache.series.get_mut(series.raw) {
-            Some(e) => {
-                let already = e.last_iter == iter;
-                e.last_iter = iter;
-                (e.labels.clone(), true, already)
-            }
-            None if cache.dropped.contains_key(series.raw) => {
-                if let Some(seen) = cache.dropped.get_mut(series.raw) {
-                    *seen = iter;
+        if let Some(e) = cache.series.get_mut(series.raw) {
+            let already = e.last_iter == iter;
+            e.last_iter = iter;
+            match sample.append(app, &mut e.hint, &e.labels, already, stats)? {
+                Outcome::Added => {
+                    appended += 1;
+                    if track {
+                        ScrapeCache::mark_written(
+                            e,
+                            now,
+                            &mut cache.written_now,
+                            &mut cache.carried,
+                        );
+                    }
                 }
-                continue;
+                Outcome::Limited => stats.sample_limit_exceeded = true,
+                Outcome::Rejected => {}
             }
-            None => {
-                let Some(labels) = sample_labels(series.to_labels(), rules, builder) else {
-                    cache.dropped.insert(series.raw.into(), iter);
-                    continue;
-                };
-                if labels.metric_name().is_none_or(str::is_empty) {
-                    return Err(ScrapeError::Parse(
-                        "missing metric name (__name__ label)".to_string(),
-                    ));
-                }
-                if let Err(e) = check_label_limits(&labels, &rules.limits) {
-                    stats.label_limit_exceeded = true;
-                    return Err(e);
-                }
-                (labels, false, false)
-            }
+            stats.added += 1;
+            continue;
+        }
+        if let Some(seen) = cache.dropped.get_mut(series.raw) {
+            *seen = iter;
+            continue;
+        }
+        let scraped = series.label_set().map_err(|e| ScrapeError::Parse(e.to_string()))?;
+        let Some(labels) = sample_labels(scraped, rules, builder) else {
+            cache.dropped.insert(series.raw.into(), iter);
+            continue;
         };
-
-        let limited = sample_limit > 0 && appended >= sample_limit;
-        let result = if already && explicit.is_none() {
-            Err(AppendError::DuplicateTimestamp)
-        } else if limited {
-            // Keep parsing so `scrape_samples_scraped` counts the whole exposition.
-            stats.sample_limit_exceeded = true;
-            Ok(false)
-        } else if t > max_t {
-            Err(AppendError::OutOfBounds)
-        } else {
-            app.append(&labels, t, series.value).map(|()| true)
-        };
-        let sample_added = match result {
-            Ok(true) => {
+        if labels.metric_name().is_none_or(str::is_empty) {
+            return Err(ScrapeError::Parse("missing metric name (__name__ label)".to_string()));
+        }
+        if let Err(e) = check_label_limits(&labels, &rules.limits) {
+            stats.label_limit_exceeded = true;
+            return Err(e);
+        }
+        let mut hint = None;
+        match sample.append(app, &mut hint, &labels, false, stats)? {
+            Outcome::Added => {
                 appended += 1;
-                if explicit.is_none() || rules.track_timestamps_staleness {
-                    cache.cur.insert(labels.clone());
+                let mut e = Entry { labels, hint, last_iter: iter, written: 0, written_before: 0 };
+                if track {
+                    ScrapeCache::mark_written(
+                        &mut e,
+                        now,
+                        &mut cache.written_now,
+                        &mut cache.carried,
+                    );
                 }
-                true
+                cache.series.insert(series.raw, e);
+                if !stats.sample_limit_exceeded {
+                    stats.series_added += 1;
+                }
             }
-            Ok(false) => false,
-            Err(AppendError::OutOfOrder) => {
-                stats.out_of_order += 1;
-                false
-            }
-            Err(AppendError::DuplicateTimestamp) => {
-                stats.duplicates += 1;
-                false
-            }
-            Err(AppendError::OutOfBounds | AppendError::TooOld) => {
-                stats.out_of_bounds += 1;
-                false
-            }
-            Err(e @ AppendError::InvalidLabels(_)) => {
-                return Err(ScrapeError::Parse(format!("{e} ({labels})")));
-            }
-        };
-        if !cached && sample_added {
-            cache.series.insert(series.raw.into(), Entry { labels, last_iter: iter });
-            if !stats.sample_limit_exceeded {
-                stats.series_added += 1;
-            }
+            Outcome::Limited => stats.sample_limit_exceeded = true,
+            Outcome::Rejected => {}
         }
         stats.added += 1;
     }
     if stats.sample_limit_exceeded {
         return Err(ScrapeError::SampleLimit);
     }
-    append_stale_markers(cache, app, scrape_ts);
-    cache.iter_done(true);
+    append_stale_markers(cache, app, scrape_ts, false);
+    cache.iter_done(true, true);
     Ok(())
+}
+
+/// One scraped sample on its way to the appender.
+struct Sample {
+    t: i64,
+    v: f64,
+    explicit: Option<i64>,
+    /// `sample_limit` is reached: the sample is counted, not appended.
+    limited: bool,
+    max_t: i64,
+}
+
+/// What became of a sample; storage rejections are counted in the stats.
+enum Outcome {
+    Added,
+    Limited,
+    Rejected,
+}
+
+impl Sample {
+    /// Appends under the scrape's rules. `already`: the series text was seen earlier in
+    /// this scrape.
+    fn append(
+        &self,
+        app: &mut dyn Appender,
+        hint: &mut SeriesHint,
+        labels: &Labels,
+        already: bool,
+        stats: &mut AppendStats,
+    ) -> Result<Outcome, ScrapeError> {
+        let result = if already && self.explicit.is_none() {
+            Err(AppendError::DuplicateTimestamp)
+        } else if self.limited {
+            // Keep parsing so `scrape_samples_scraped` counts the whole exposition.
+            return Ok(Outcome::Limited);
+        } else if self.t > self.max_t {
+            Err(AppendError::OutOfBounds)
+        } else {
+            app.append_hinted(hint, labels, self.t, self.v)
+        };
+        match result {
+            Ok(()) => return Ok(Outcome::Added),
+            Err(AppendError::OutOfOrder) => stats.out_of_order += 1,
+            Err(AppendError::DuplicateTimestamp) => stats.duplicates += 1,
+            Err(AppendError::OutOfBounds | AppendError::TooOld) => stats.out_of_bounds += 1,
+            Err(e @ AppendError::InvalidLabels(_)) => {
+                return Err(ScrapeError::Parse(format!("{e} ({labels})")));
+            }
+        }
+        Ok(Outcome::Rejected)
+    }
 }
 
 /// After a failed scrape (the body's appender rolled back): stale markers for every series of
 /// the previous scrape, and the cache moves on without flushing.
 pub fn append_failed(cache: &mut ScrapeCache, app: &mut dyn Appender, scrape_ts: i64) {
-    cache.cur.clear();
-    append_stale_markers(cache, app, scrape_ts);
-    cache.iter_done(false);
+    append_stale_markers(cache, app, scrape_ts, true);
+    cache.iter_done(false, false);
 }
 
-/// Stale markers for the series of the previous scrape that this one did not write. Out of
-/// order and duplicate answers are expected (a target recreated by a new loop) and ignored.
-fn append_stale_markers(cache: &ScrapeCache, app: &mut dyn Appender, ts: i64) {
-    for labels in cache.stale_series() {
+/// Stale markers for the series of the previous scrape that this one did not write (all of
+/// them when it `failed`). Out of order and duplicate answers are expected (a target
+/// recreated by a new loop) and ignored.
+fn append_stale_markers(cache: &mut ScrapeCache, app: &mut dyn Appender, ts: i64, failed: bool) {
+    cache.take_stale(failed, |labels| {
         let _ = app.append(labels, ts, stale_nan());
-    }
+    });
 }
 
 /// The label set to store for a scraped series, or `None` when metric relabelling drops it.
@@ -399,6 +440,64 @@ mod tests {
             assert_eq!(stats.series_added, 1 - i);
             assert_eq!(cache.len(), 1);
         }
+    }
+
+    /// The stale markers of one scrape; a body that fails is rolled back as the loop does.
+    fn stale_after(cache: &mut ScrapeCache, r: &SampleRules, text: &str, ts: i64) -> Vec<String> {
+        let mut app = Recorder::default();
+        let mut stats = AppendStats::default();
+        let mut b = LabelsBuilder::default();
+        let res = append_body(
+            cache,
+            r,
+            &mut b,
+            &mut app,
+            text.as_bytes(),
+            Format::PrometheusText,
+            ts,
+            ts,
+            &mut stats,
+        );
+        if res.is_err() {
+            app = Recorder::default();
+            append_failed(cache, &mut app, ts);
+        }
+        let mut stale: Vec<String> = app
+            .0
+            .iter()
+            .filter(|(_, _, v)| model::storage::is_stale_nan(*v))
+            .map(|(n, _, _)| n.clone())
+            .collect();
+        stale.sort();
+        stale
+    }
+
+    #[test]
+    fn stale_markers_follow_successful_and_failed_scrapes() {
+        let mut cache = ScrapeCache::new();
+        let r = rules(&[("job", "j")], false);
+        let limited = SampleRules {
+            limits: ScrapeLimits { sample_limit: 1, ..Default::default() },
+            ..r.clone()
+        };
+        let none: Vec<String> = Vec::new();
+        assert_eq!(stale_after(&mut cache, &r, "a 1\nb 1\nc 1\n", 1000), none);
+        assert_eq!(stale_after(&mut cache, &r, "a 2\nc 2\n", 2000), ["b"]);
+        // A failed scrape: everything of the previous one is stale, and the next scrape has
+        // no previous series.
+        assert_eq!(stale_after(&mut cache, &r, "a 3\n{\n", 3000), ["a", "c"]);
+        assert_eq!(stale_after(&mut cache, &r, "a 4\nb 4\n", 4000), none);
+        // Over the sample limit: `a` was written before the limit hit, yet the rollback
+        // makes both series of the previous scrape stale, and forgets this scrape's writes.
+        assert_eq!(stale_after(&mut cache, &limited, "a 5\nb 5\n", 5000), ["a", "b"]);
+        assert_eq!(stale_after(&mut cache, &r, "b 6\n", 6000), none);
+        assert_eq!(stale_after(&mut cache, &r, "a 7\n", 7000), ["b"]);
+        // An empty body is an empty scrape.
+        assert_eq!(stale_after(&mut cache, &r, "", 8000), ["a"]);
+        assert_eq!(stale_after(&mut cache, &r, "", 9000), none);
+        // Explicit timestamps are not tracked (track_timestamps_staleness off).
+        assert_eq!(stale_after(&mut cache, &r, "a 10\nb 10 9500\n", 10_000), none);
+        assert_eq!(stale_after(&mut cache, &r, "c 11\n", 11_000), ["a"]);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod ingest;
 pub mod schedule;
+mod texts;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

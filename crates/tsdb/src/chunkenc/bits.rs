@@ -19,8 +19,7 @@ impl BitWriter {
 
     pub fn write_bit(&mut self, bit: bool) {
         if self.free == 0 {
-            self.buf.push(0);
-            self.free = 8;
+            self.push_byte();
         }
         self.free -= 1;
         if bit && let Some(last) = self.buf.last_mut() {
@@ -32,8 +31,7 @@ impl BitWriter {
     pub fn write_bits(&mut self, v: u64, mut n: u32) {
         while n > 0 {
             if self.free == 0 {
-                self.buf.push(0);
-                self.free = 8;
+                self.push_byte();
             }
             let k = self.free.min(n);
             let bits = ((v >> (n - k)) & ((1u64 << k) - 1)) as u8;
@@ -43,6 +41,18 @@ impl BitWriter {
             self.free -= k;
             n -= k;
         }
+    }
+
+    /// Starts a new byte. A full buffer grows by a quarter (at least 16 bytes), not by
+    /// doubling: an open chunk lives for its 120 samples, and doubling would leave up to half
+    /// of every series' chunk unused.
+    #[inline]
+    fn push_byte(&mut self) {
+        if self.buf.len() == self.buf.capacity() {
+            self.buf.reserve_exact((self.buf.len() / 4).max(16));
+        }
+        self.buf.push(0);
+        self.free = 8;
     }
 
     pub fn write_byte(&mut self, b: u8) {
@@ -175,5 +185,22 @@ mod tests {
         // Three padding bits remain, then the end.
         assert_eq!(r.read_bits(3), Some(0));
         assert_eq!(r.read_bit(), None);
+    }
+
+    #[test]
+    fn a_full_buffer_grows_by_a_quarter() {
+        let mut w = BitWriter::with_prefix(&[0, 0], 128);
+        let mut caps = vec![w.capacity()];
+        for _ in 0..1000 {
+            w.write_byte(0x5a);
+            if w.capacity() != *caps.last().unwrap() {
+                caps.push(w.capacity());
+            }
+        }
+        assert_eq!(w.bytes().len(), 1002);
+        assert!(w.bytes()[2..].iter().all(|&b| b == 0x5a));
+        // Each step adds a quarter of the length, so at most a fifth of it is unused.
+        assert_eq!(&caps[..4], &[128, 160, 200, 250]);
+        assert!(w.capacity() * 4 <= w.bytes().len() * 5, "{}", w.capacity());
     }
 }

@@ -67,6 +67,20 @@ impl XorEncoder {
         self.count == 0
     }
 
+    /// Time and value bits of the last sample appended (meaningless while empty): the head
+    /// keeps no copy of its own.
+    pub fn last(&self) -> (i64, u64) {
+        (self.t, self.v)
+    }
+
+    /// Time of the first sample, read back from the chunk (`None` while empty).
+    pub fn first_t(&self) -> Option<i64> {
+        if self.count == 0 {
+            return None;
+        }
+        read_varint(&mut BitReader::new(self.w.bytes().get(HEADER..)?))
+    }
+
     /// The encoded chunk as it stands (header included).
     pub fn bytes(&self) -> &[u8] {
         self.w.bytes()

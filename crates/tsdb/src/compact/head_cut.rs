@@ -90,11 +90,12 @@ fn chunks_in_range(d: &SeriesData, visible: u64, mint: i64, maxt: i64, out: &mut
         piece(&c.data, c.min_t, c.max_t, limit, mint, maxt, out);
     }
     let open_first = d.total - d.open.len() as u64;
-    if d.open.is_empty() || open_first >= visible || d.open_min_t > maxt {
+    let Some(open_min_t) = d.open.first_t() else { return };
+    if open_first >= visible || open_min_t > maxt {
         return;
     }
     let limit = (visible - open_first) as usize;
-    piece(d.open.bytes(), d.open_min_t, d.last_t, limit, mint, maxt, out);
+    piece(d.open.bytes(), open_min_t, d.open.last().0, limit, mint, maxt, out);
 }
 
 /// Adds the first `limit` samples of chunk `data` (spanning `[min_t, max_t]`) that lie in
@@ -147,7 +148,7 @@ pub(crate) fn cut_head(db: &Db, report: &mut MaintenanceReport) -> Result<(), Ts
             compaction: Some(BlockCompaction { level: 1, ..BlockCompaction::default() }),
         };
         if let Some(path) = write_head_range(head, db.dir(), start, end, spec)? {
-            let block = Block::open(&path)?;
+            let block = Block::open_sharing(&path, &|l| head.shared_labels(l))?;
             replace_blocks(db, Some(block), &[]);
             report.head_blocks += 1;
             st.counters.compactions.fetch_add(1, Ordering::Relaxed);
@@ -234,6 +235,34 @@ mod tests {
         chunks_in_range(&d, 130, 0, 2999, &mut out);
         assert_eq!(out.len(), 2);
         assert_eq!(times(&out[1]), (120..130).map(|k| k * 10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn blocks_cut_from_the_head_share_its_label_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = crate::DbOptions { wal: None, block_duration_ms: 1000, ..Default::default() };
+        let db = Db::open(dir.path(), opts).unwrap();
+        let labels: Vec<Labels> = (0..20)
+            .map(|i| Labels::from_pairs([("__name__", "m".to_string()), ("i", i.to_string())]))
+            .collect();
+        for k in 0..60i64 {
+            let mut app = db.appender();
+            for l in &labels {
+                app.append(l, k * 100, k as f64).unwrap();
+            }
+            app.commit().unwrap();
+            db.maintain().unwrap();
+        }
+        let blocks = db.block_list().read();
+        assert!(blocks.len() >= 2, "{} blocks", blocks.len());
+        assert!(blocks.iter().any(|b| b.meta().compaction.as_ref().is_some_and(|c| c.level > 1)));
+        for b in blocks.iter() {
+            assert_eq!(b.inner.series.len(), labels.len());
+            for s in &b.inner.series {
+                let head = db.head().lookup(&s.labels).unwrap();
+                assert!(s.labels.same_allocation(&head.labels), "{} copied", s.labels);
+            }
+        }
     }
 
     /// `VmHWM` and `VmRSS` of this process in kB.

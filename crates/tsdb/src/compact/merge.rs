@@ -31,7 +31,7 @@ pub(crate) fn compact_once(db: &Db) -> Result<bool, TsdbError> {
         replace_blocks(db, None, &ids);
         return Ok(true);
     };
-    let block = Block::open(&path)?;
+    let block = Block::open_sharing(&path, &|l| db.head().shared_labels(l))?;
     // The merged block is complete on disk before any source goes: a crash from here on
     // leaves sources that opening recognises as its parents.
     replace_blocks(db, Some(block), &ids);

@@ -173,6 +173,12 @@ impl Head {
         self.index.read().get(labels, labels.hash()).cloned()
     }
 
+    /// The head's own copy of `labels`, if it has the series: blocks cut from the head share
+    /// it instead of keeping an equal copy.
+    pub(crate) fn shared_labels(&self, labels: &Labels) -> Option<Labels> {
+        self.lookup(labels).map(|s| s.labels.clone())
+    }
+
     /// The series with these labels, created (and indexed) if new. Only commits call this,
     /// under the commit lock, so ids grow in creation order and postings stay sorted.
     pub(crate) fn get_or_create(&self, labels: &Labels) -> Arc<MemSeries> {

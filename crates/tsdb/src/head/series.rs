@@ -26,14 +26,15 @@ pub(crate) struct MemSeries {
 }
 
 /// The samples of a series and what readers need to see a consistent prefix of them.
+///
+/// Kept small, as there is one per series: the last sample's time and value are the open
+/// chunk's (after the first append it always holds the newest sample), its first time is read
+/// back from its bytes, and full chunks sit in a boxed slice without spare capacity (one is
+/// added per 120 samples).
 #[derive(Debug)]
 pub(crate) struct SeriesData {
-    pub closed: Vec<ClosedChunk>,
+    pub closed: Box<[ClosedChunk]>,
     pub open: XorEncoder,
-    /// Time of the open chunk's first sample (meaningless while it is empty).
-    pub open_min_t: i64,
-    pub last_t: i64,
-    pub last_bits: u64,
     /// Samples committed, all chunks together.
     pub total: u64,
     /// The last commit that added samples, and `total` before it: a querier that started
@@ -41,9 +42,13 @@ pub(crate) struct SeriesData {
     pub last_commit: u64,
     pub before_last_commit: u64,
     /// Earlier `(commit, total before it)` pairs, oldest first, kept only while a querier
-    /// older than them is open (usually empty, so no allocation).
-    pub older: Vec<(u64, u64)>,
+    /// older than them is open (usually none, so no allocation).
+    pub older: Option<Box<OlderCommits>>,
 }
+
+/// See [`SeriesData::older`].
+#[derive(Debug, Default)]
+pub(crate) struct OlderCommits(pub Vec<(u64, u64)>);
 
 /// Whether a sample may follow the committed ones: `Ok(true)` to append, `Ok(false)` for an
 /// exact duplicate of the last sample (accepted, nothing to do), or the upstream error.
@@ -67,15 +72,12 @@ impl MemSeries {
         MemSeries {
             labels,
             data: RwLock::new(SeriesData {
-                closed: Vec::new(),
+                closed: Box::default(),
                 open: XorEncoder::new(),
-                open_min_t: 0,
-                last_t: i64::MIN,
-                last_bits: 0,
                 total: 0,
                 last_commit: 0,
                 before_last_commit: 0,
-                older: Vec::new(),
+                older: None,
             }),
             removed: std::sync::atomic::AtomicBool::new(false),
         }
@@ -84,7 +86,7 @@ impl MemSeries {
 
 impl SeriesData {
     pub fn last(&self) -> Option<(i64, u64)> {
-        (self.total > 0).then_some((self.last_t, self.last_bits))
+        (self.total > 0 && !self.open.is_empty()).then(|| self.open.last())
     }
 
     /// Appends a sample of commit `seq` under upstream's ordering rules. `oldest_reader` is
@@ -103,12 +105,15 @@ impl SeriesData {
         }
         if self.last_commit != seq {
             // A reader at commit q needs the entry of every commit after q.
-            self.older.retain(|&(c, _)| c > oldest_reader);
-            if self.last_commit > oldest_reader {
-                self.older.push((self.last_commit, self.before_last_commit));
+            if let Some(older) = &mut self.older {
+                older.0.retain(|&(c, _)| c > oldest_reader);
             }
-            if self.older.is_empty() && self.older.capacity() > 0 {
-                self.older = Vec::new();
+            if self.last_commit > oldest_reader {
+                let entry = (self.last_commit, self.before_last_commit);
+                self.older.get_or_insert_with(Box::default).0.push(entry);
+            }
+            if self.older.as_ref().is_some_and(|o| o.0.is_empty()) {
+                self.older = None;
             }
             self.last_commit = seq;
             self.before_last_commit = self.total;
@@ -117,20 +122,20 @@ impl SeriesData {
         if self.open.len() >= SAMPLES_PER_CHUNK {
             let full = std::mem::take(&mut self.open);
             let count = full.len() as u64;
-            self.closed.push(ClosedChunk {
+            let (max_t, _) = full.last();
+            let min_t = full.first_t().unwrap_or(max_t);
+            let mut closed = Vec::from(std::mem::take(&mut self.closed));
+            closed.reserve_exact(1);
+            closed.push(ClosedChunk {
                 data: full.finish(),
-                min_t: self.open_min_t,
-                max_t: self.last_t,
+                min_t,
+                max_t,
                 first: self.total - count,
             });
+            self.closed = closed.into_boxed_slice();
             cut = true;
         }
-        if self.open.is_empty() {
-            self.open_min_t = t;
-        }
         self.open.append(t, f);
-        self.last_t = t;
-        self.last_bits = bits;
         self.total += 1;
         Ok(cut)
     }
@@ -142,7 +147,8 @@ impl SeriesData {
         }
         // The total before the first commit after `seq`.
         let mut n = self.before_last_commit;
-        for &(c, before) in self.older.iter().rev() {
+        let older = self.older.as_deref().map_or(&[][..], |o| &o.0[..]);
+        for &(c, before) in older.iter().rev() {
             if c <= seq {
                 break;
             }
@@ -151,15 +157,19 @@ impl SeriesData {
         n
     }
 
+    /// Time of the first sample held (`i64::MAX` when none).
     pub fn min_t(&self) -> i64 {
-        self.closed.first().map_or(self.open_min_t, |c| c.min_t)
+        match self.closed.first() {
+            Some(c) => c.min_t,
+            None => self.open.first_t().unwrap_or(i64::MAX),
+        }
     }
 
     /// Whether the first `visible` samples may reach into `[mint, maxt]`.
     pub fn overlaps(&self, visible: u64, mint: i64, maxt: i64) -> bool {
         // With part of the samples hidden, the last time is an upper bound: good enough to
         // prune, and a series kept by it merely yields no samples.
-        visible > 0 && self.min_t() <= maxt && self.last_t >= mint
+        visible > 0 && self.min_t() <= maxt && self.last().is_some_and(|(t, _)| t >= mint)
     }
 
     /// Heap bytes held by the chunks.
@@ -186,7 +196,10 @@ impl SeriesData {
             }
         }
         let open_first = self.total - self.open.len() as u64;
-        if self.open.is_empty() || open_first >= visible || self.open_min_t > maxt {
+        if self.open.is_empty()
+            || open_first >= visible
+            || self.open.first_t().is_none_or(|t| t > maxt)
+        {
             return;
         }
         let limit = (visible - open_first) as usize;

@@ -189,7 +189,7 @@ fn querier_keeps_its_view_while_commits_go_on() {
     app.append(&a, 8, 8.0).unwrap();
     app.commit().unwrap();
     let s = head.lookup(&a).unwrap();
-    assert!(s.data.read().older.is_empty());
+    assert!(s.data.read().older.is_none());
     assert_eq!(head.oldest_reader(), u64::MAX);
 }
 
@@ -374,4 +374,12 @@ fn selections_stay_label_sorted_as_series_arrive() {
         next += wave;
         check(next as usize);
     }
+}
+
+#[test]
+fn a_series_fits_its_allocator_size_class() {
+    // One `Arc<MemSeries>` per series: 16 bytes of counts plus the series must stay within
+    // 152 bytes, glibc's 160-byte chunk (it was 208 before the last sample's time and value,
+    // the open chunk's first time and spare chunk-list capacity stopped being stored twice).
+    assert!(std::mem::size_of::<MemSeries>() + 16 <= 152, "{}", std::mem::size_of::<MemSeries>());
 }

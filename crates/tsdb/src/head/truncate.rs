@@ -128,10 +128,9 @@ impl Head {
                 let kept_first = d.closed.get(n).map_or(open_first, |c| c.first);
                 stats.samples += kept_first - d.closed[0].first;
                 stats.chunks += n as u64;
-                d.closed.drain(..n);
-                if d.closed.capacity() > 2 * d.closed.len() + 4 {
-                    d.closed.shrink_to_fit();
-                }
+                let mut kept = Vec::from(std::mem::take(&mut d.closed));
+                kept.drain(..n);
+                d.closed = kept.into_boxed_slice();
             }
             if d.last().is_none_or(|(t, _)| t < mint) {
                 empty.push((*id, s.clone()));
@@ -152,7 +151,7 @@ impl Head {
             stats.chunks += d.closed.len() as u64 + u64::from(!d.open.is_empty());
             stats.samples +=
                 d.closed.first().map_or(0, |c| d.total - d.open.len() as u64 - c.first);
-            d.closed = Vec::new();
+            d.closed = Box::default();
             d.open = XorEncoder::new();
             drop(d);
             gone.push((id, s));

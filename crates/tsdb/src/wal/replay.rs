@@ -13,7 +13,7 @@ use super::metrics::WalMetrics;
 use super::record::{
     RefSample, RefSeries, SAMPLES, SERIES, TOMBSTONES, decode_samples, decode_series,
 };
-use super::segment::{Corruption, list_segments, read_records};
+use super::segment::{Corruption, list_segments, read_file_records};
 use super::writer::sync_dir;
 use crate::error::TsdbError;
 
@@ -111,8 +111,9 @@ impl Dispatch<'_> {
 
     /// Replays one file; returns the corruption that stopped it, if any.
     fn file(&mut self, path: &Path) -> Result<Option<Corruption>, TsdbError> {
-        let data = fs::read(path).map_err(|e| TsdbError::io(path, e))?;
-        Ok(read_records(&data, |_, rec| self.record(rec)).err())
+        read_file_records(path, |_, rec| self.record(rec))
+            .map(Result::err)
+            .map_err(|e| TsdbError::io(path, e))
     }
 }
 

@@ -9,6 +9,7 @@
 //! be fuzzed and the repair can truncate exactly after the last good record.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::crc::crc32c;
@@ -109,99 +110,181 @@ pub fn read_records(
     data: &[u8],
     mut each: impl FnMut(u64, &[u8]) -> Result<(), String>,
 ) -> Result<(), Corruption> {
-    let mut pos = 0usize;
-    let mut rec: Vec<u8> = Vec::new();
-    let mut unpacked: Vec<u8> = Vec::new();
-    // Start of the record being assembled from fragments.
-    let mut rec_start: Option<usize> = None;
-    let bad = |offset: usize, reason: String| Corruption { offset: offset as u64, reason };
-    while pos < data.len() {
-        let page_end = (pos / PAGE_SIZE + 1) * PAGE_SIZE;
-        let left = page_end - pos;
-        let avail = &data[pos..page_end.min(data.len())];
-        // Fewer bytes than a header left: padding. (With exactly 7 left, upstream's writer
-        // may put an empty fragment there.)
-        if left < HEADER_SIZE {
-            if let Some(i) = avail.iter().position(|&b| b != 0) {
-                let start = rec_start.unwrap_or(pos);
-                return Err(bad(start, format!("non-zero byte in page padding at {}", pos + i)));
-            }
-            pos += avail.len();
-            continue;
+    let mut r = PageReader::default();
+    for (i, page) in data.chunks(PAGE_SIZE).enumerate() {
+        r.page(page, (i * PAGE_SIZE) as u64, &mut each)?;
+    }
+    r.finish()
+}
+
+/// [`read_records`] over a file read one page at a time, so that replaying or checkpointing
+/// a 128 MiB segment holds a page and the record being assembled, not the whole segment.
+/// The outer error is the file's (it could not be read), the inner one the content's.
+pub fn read_file_records(
+    path: &Path,
+    mut each: impl FnMut(u64, &[u8]) -> Result<(), String>,
+) -> std::io::Result<Result<(), Corruption>> {
+    let mut file = fs::File::open(path)?;
+    let mut page = vec![0u8; PAGE_SIZE];
+    let mut r = PageReader::default();
+    let mut base = 0u64;
+    loop {
+        let n = read_full(&mut file, &mut page)?;
+        if n == 0 {
+            break;
         }
-        if avail[0] == 0 {
-            // Writers pad a page with room for a fragment only when they finish the segment,
-            // so zeros here must run to the end; data after them means pages were lost (a
-            // zeroed page after a power loss).
-            let start = rec_start.unwrap_or(pos);
-            return match data[pos..].iter().position(|&b| b != 0) {
-                None if rec_start.is_none() => Ok(()),
-                None => Err(bad(start, "record torn at the end of the segment".into())),
-                Some(i) if pos + i < page_end => {
-                    Err(bad(start, format!("non-zero byte in page padding at {}", pos + i)))
-                }
-                Some(i) => Err(bad(start, format!("zeros from {pos} to {}, then data", pos + i))),
+        if let Err(c) = r.page(&page[..n], base, &mut each) {
+            return Ok(Err(c));
+        }
+        base += n as u64;
+        if n < PAGE_SIZE {
+            break;
+        }
+    }
+    Ok(r.finish())
+}
+
+/// Fills `buf` from `r` unless the end comes first; returns the bytes read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The record reader's state between pages: the record being assembled from fragments, and
+/// whether a zero type byte ended the data (then everything after it must be zeros too).
+#[derive(Default)]
+struct PageReader {
+    rec: Vec<u8>,
+    unpacked: Vec<u8>,
+    /// Start of the record being assembled from fragments.
+    rec_start: Option<u64>,
+    /// Where a zero type byte ended the data.
+    zeros_from: Option<u64>,
+}
+
+impl PageReader {
+    /// Reads one page (whole, or the file's last and shorter one) starting at offset `base`.
+    fn page(
+        &mut self,
+        page: &[u8],
+        base: u64,
+        each: &mut impl FnMut(u64, &[u8]) -> Result<(), String>,
+    ) -> Result<(), Corruption> {
+        let bad = |offset: u64, reason: String| Corruption { offset, reason };
+        if let Some(z) = self.zeros_from {
+            // After the zeros that ended the data, a later page must hold zeros only.
+            return match page.iter().position(|&b| b != 0) {
+                None => Ok(()),
+                Some(i) => Err(bad(
+                    self.rec_start.unwrap_or(z),
+                    format!("zeros from {z} to {}, then data", base + i as u64),
+                )),
             };
         }
-        let start = rec_start.unwrap_or(pos);
-        if avail.len() < HEADER_SIZE {
-            return Err(bad(start, format!("torn fragment header at {pos}")));
-        }
-        let flags = avail[0] & !TYPE_MASK;
-        let typ = avail[0] & TYPE_MASK;
-        if flags & !(SNAPPY | ZSTD) != 0 {
-            return Err(bad(start, format!("unknown fragment flags {flags:#x} at {pos}")));
-        }
-        let len = usize::from(u16::from_be_bytes([avail[1], avail[2]]));
-        let crc = u32::from_be_bytes([avail[3], avail[4], avail[5], avail[6]]);
-        if HEADER_SIZE + len > left {
-            return Err(bad(start, format!("fragment at {pos} crosses its page")));
-        }
-        if HEADER_SIZE + len > avail.len() {
-            return Err(bad(start, format!("torn fragment at {pos}")));
-        }
-        let part = &avail[HEADER_SIZE..HEADER_SIZE + len];
-        if crc32c(part) != crc {
-            return Err(bad(start, format!("checksum mismatch in fragment at {pos}")));
-        }
-        let next = pos + HEADER_SIZE + len;
-        match (typ, rec_start) {
-            (FULL, None) => {
-                deliver(flags, pos, part, &mut unpacked, &mut each)?;
+        let mut pos = 0usize;
+        while pos < page.len() {
+            let at = base + pos as u64;
+            let left = PAGE_SIZE - pos;
+            let avail = &page[pos..];
+            // Fewer bytes than a header left: padding. (With exactly 7 left, upstream's writer
+            // may put an empty fragment there.)
+            if left < HEADER_SIZE {
+                if let Some(i) = avail.iter().position(|&b| b != 0) {
+                    let start = self.rec_start.unwrap_or(at);
+                    return Err(bad(
+                        start,
+                        format!("non-zero byte in page padding at {}", at + i as u64),
+                    ));
+                }
+                return Ok(());
             }
-            (FIRST, None) => {
-                rec.clear();
-                rec.extend_from_slice(part);
-                rec_start = Some(pos);
+            if avail[0] == 0 {
+                // Writers pad a page with room for a fragment only when they finish the
+                // segment, so zeros here must run to the end; data after them means pages
+                // were lost (a zeroed page after a power loss).
+                let start = self.rec_start.unwrap_or(at);
+                if let Some(i) = avail.iter().position(|&b| b != 0) {
+                    return Err(bad(
+                        start,
+                        format!("non-zero byte in page padding at {}", at + i as u64),
+                    ));
+                }
+                self.zeros_from = Some(at);
+                return Ok(());
             }
-            (MIDDLE, Some(_)) => rec.extend_from_slice(part),
-            (LAST, Some(s)) => {
-                rec.extend_from_slice(part);
-                deliver(flags, s, &rec, &mut unpacked, &mut each)?;
-                rec_start = None;
+            let start = self.rec_start.unwrap_or(at);
+            if avail.len() < HEADER_SIZE {
+                return Err(bad(start, format!("torn fragment header at {at}")));
             }
-            (FULL | FIRST | MIDDLE | LAST, _) => {
-                return Err(bad(start, format!("fragment type {typ} out of sequence at {pos}")));
+            let flags = avail[0] & !TYPE_MASK;
+            let typ = avail[0] & TYPE_MASK;
+            if flags & !(SNAPPY | ZSTD) != 0 {
+                return Err(bad(start, format!("unknown fragment flags {flags:#x} at {at}")));
             }
-            _ => return Err(bad(start, format!("unknown fragment type {typ} at {pos}"))),
+            let len = usize::from(u16::from_be_bytes([avail[1], avail[2]]));
+            let crc = u32::from_be_bytes([avail[3], avail[4], avail[5], avail[6]]);
+            if HEADER_SIZE + len > left {
+                return Err(bad(start, format!("fragment at {at} crosses its page")));
+            }
+            if HEADER_SIZE + len > avail.len() {
+                return Err(bad(start, format!("torn fragment at {at}")));
+            }
+            let part = &avail[HEADER_SIZE..HEADER_SIZE + len];
+            if crc32c(part) != crc {
+                return Err(bad(start, format!("checksum mismatch in fragment at {at}")));
+            }
+            match (typ, self.rec_start) {
+                (FULL, None) => deliver(flags, at, part, &mut self.unpacked, each)?,
+                (FIRST, None) => {
+                    self.rec.clear();
+                    self.rec.extend_from_slice(part);
+                    self.rec_start = Some(at);
+                }
+                (MIDDLE, Some(_)) => self.rec.extend_from_slice(part),
+                (LAST, Some(s)) => {
+                    self.rec.extend_from_slice(part);
+                    deliver(flags, s, &self.rec, &mut self.unpacked, each)?;
+                    self.rec_start = None;
+                }
+                (FULL | FIRST | MIDDLE | LAST, _) => {
+                    return Err(bad(start, format!("fragment type {typ} out of sequence at {at}")));
+                }
+                _ => return Err(bad(start, format!("unknown fragment type {typ} at {at}"))),
+            }
+            pos += HEADER_SIZE + len;
         }
-        pos = next;
+        Ok(())
     }
-    match rec_start {
-        Some(s) => Err(bad(s, "record torn at the end of the segment".into())),
-        None => Ok(()),
+
+    /// The end of the segment: a record still being assembled was torn.
+    fn finish(self) -> Result<(), Corruption> {
+        match self.rec_start {
+            Some(s) => Err(Corruption {
+                offset: s,
+                reason: "record torn at the end of the segment".into(),
+            }),
+            None => Ok(()),
+        }
     }
 }
 
 /// Decompresses a record as its flags say and hands it to `each`.
 fn deliver(
     flags: u8,
-    start: usize,
+    start: u64,
     rec: &[u8],
     unpacked: &mut Vec<u8>,
     each: &mut impl FnMut(u64, &[u8]) -> Result<(), String>,
 ) -> Result<(), Corruption> {
-    let bad = |reason: String| Corruption { offset: start as u64, reason };
+    let bad = |reason: String| Corruption { offset: start, reason };
     let rec = if flags & SNAPPY != 0 {
         let n = snap::raw::decompress_len(rec)
             .map_err(|e| bad(format!("record at {start}: snappy: {e}")))?;
@@ -222,5 +305,109 @@ fn deliver(
     } else {
         rec
     };
-    each(start as u64, rec).map_err(|e| bad(format!("record at {start}: {e}")))
+    each(start, rec).map_err(|e| bad(format!("record at {start}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records of `sizes` bytes (byte `i` of record `r` is `r + i`), encoded from offset 0.
+    fn segment(sizes: &[usize]) -> (Vec<Vec<u8>>, Vec<u8>) {
+        let recs: Vec<Vec<u8>> = sizes
+            .iter()
+            .enumerate()
+            .map(|(r, &n)| (0..n).map(|i| (r + i) as u8 | 1).collect())
+            .collect();
+        let (mut pos, mut out) = (0u64, Vec::new());
+        for r in &recs {
+            encode_fragments(r, &mut pos, &mut out);
+        }
+        (recs, out)
+    }
+
+    /// Records delivered (with their offsets) and how reading ended.
+    type Outcome = (Vec<(u64, Vec<u8>)>, Result<(), Corruption>);
+
+    /// What both readers deliver and report for `bytes`, the file one after writing them.
+    fn both(bytes: &[u8]) -> [Outcome; 2] {
+        let mut from_slice = Vec::new();
+        let r1 = read_records(bytes, |at, r| {
+            from_slice.push((at, r.to_vec()));
+            Ok(())
+        });
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("00000000");
+        fs::write(&path, bytes).expect("write segment");
+        let mut from_file = Vec::new();
+        let r2 = read_file_records(&path, |at, r| {
+            from_file.push((at, r.to_vec()));
+            Ok(())
+        })
+        .expect("read segment");
+        [(from_slice, r1), (from_file, r2)]
+    }
+
+    #[test]
+    fn file_reader_delivers_records_spanning_pages() {
+        let sizes = [5, PAGE_SIZE - 20, 3 * PAGE_SIZE + 11, 1, PAGE_SIZE, 40];
+        let (recs, bytes) = segment(&sizes);
+        for (got, res) in both(&bytes) {
+            assert_eq!(res, Ok(()));
+            assert_eq!(got.iter().map(|g| g.1.clone()).collect::<Vec<_>>(), recs);
+            assert_eq!(got[0].0, 0);
+        }
+    }
+
+    #[test]
+    fn file_reader_reports_what_the_slice_reader_reports() {
+        let (_, bytes) = segment(&[100, 2 * PAGE_SIZE, 50]);
+        // Torn inside the multi-page record, between fragments and inside one: reported at
+        // the record's start.
+        for (cut, reason) in [
+            (PAGE_SIZE, "record torn at the end of the segment".to_string()),
+            (PAGE_SIZE + 10, format!("torn fragment at {PAGE_SIZE}")),
+        ] {
+            for (got, res) in both(&bytes[..cut]) {
+                assert_eq!(got.len(), 1);
+                let c = res.expect_err("torn");
+                assert_eq!((c.offset, &c.reason), (107, &reason));
+            }
+        }
+        // A zeroed page, then data again: pages were lost.
+        let mut lost = bytes.clone();
+        lost[..PAGE_SIZE].fill(0);
+        lost.extend(std::iter::repeat_n(0, 2 * PAGE_SIZE));
+        let n = lost.len();
+        lost[n - 1] = 9;
+        for (got, res) in both(&lost) {
+            assert!(got.is_empty());
+            let c = res.expect_err("lost pages");
+            assert_eq!(c.offset, 0);
+            assert_eq!(c.reason, format!("zeros from 0 to {PAGE_SIZE}, then data"));
+        }
+        // Zeros after a whole record, then a lone byte pages later.
+        let (_, mut late) = segment(&[10]);
+        late.resize(3 * PAGE_SIZE, 0);
+        late[2 * PAGE_SIZE + 4] = 1;
+        for (got, res) in both(&late) {
+            assert_eq!(got.len(), 1);
+            let c = res.expect_err("late data");
+            assert_eq!(c.offset, 17);
+            assert_eq!(c.reason, format!("zeros from 17 to {}, then data", 2 * PAGE_SIZE + 4));
+        }
+        // Zeros to the end after whole records: a clean end.
+        let (_, mut padded) = segment(&[10, 20]);
+        padded.resize(2 * PAGE_SIZE + 5, 0);
+        for (got, res) in both(&padded) {
+            assert_eq!((got.len(), res), (2, Ok(())));
+        }
+        // Garbage in the padding of the first page.
+        let mut dirty = padded.clone();
+        dirty[PAGE_SIZE - 3] = 1;
+        for (_, res) in both(&dirty) {
+            let c = res.expect_err("dirty padding");
+            assert_eq!(c.reason, format!("non-zero byte in page padding at {}", PAGE_SIZE - 3));
+        }
+    }
 }

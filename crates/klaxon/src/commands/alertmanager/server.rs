@@ -83,8 +83,90 @@ fn options(args: &AlertmanagerArgs, f: &flags::Features) -> Result<Options> {
         listen_address: args.cluster_listen_address.clone(),
         advertise_address: args.cluster_advertise_address.clone(),
         peer_name: args.cluster_peer_name.clone(),
+        peer: peer_options(&ClusterFlags::of(args))?,
     };
     Ok(o)
+}
+
+/// The `--cluster.*` flags, as `klaxon alertmanager` and (prefixed `alertmanager.`)
+/// `klaxon run` take them.
+#[derive(Debug, Clone)]
+pub(crate) struct ClusterFlags<'a> {
+    pub listen_address: &'a str,
+    pub advertise_address: &'a str,
+    pub peer_name: &'a str,
+    pub peers: &'a [String],
+    pub peer_timeout: GoDuration,
+    pub peers_resolve_timeout: GoDuration,
+    pub gossip_interval: GoDuration,
+    pub pushpull_interval: GoDuration,
+    pub tcp_timeout: GoDuration,
+    pub probe_timeout: GoDuration,
+    pub probe_interval: GoDuration,
+    pub settle_timeout: Option<GoDuration>,
+    pub reconnect_interval: GoDuration,
+    pub reconnect_timeout: GoDuration,
+    pub tls_config: &'a str,
+    pub allow_insecure_public_advertise: bool,
+    pub label: &'a str,
+}
+
+impl<'a> ClusterFlags<'a> {
+    fn of(a: &'a AlertmanagerArgs) -> ClusterFlags<'a> {
+        ClusterFlags {
+            listen_address: &a.cluster_listen_address,
+            advertise_address: &a.cluster_advertise_address,
+            peer_name: &a.cluster_peer_name,
+            peers: &a.cluster_peer,
+            peer_timeout: a.cluster_peer_timeout,
+            peers_resolve_timeout: a.cluster_peers_resolve_timeout,
+            gossip_interval: a.cluster_gossip_interval,
+            pushpull_interval: a.cluster_pushpull_interval,
+            tcp_timeout: a.cluster_tcp_timeout,
+            probe_timeout: a.cluster_probe_timeout,
+            probe_interval: a.cluster_probe_interval,
+            settle_timeout: Some(a.cluster_settle_timeout),
+            reconnect_interval: a.cluster_reconnect_interval,
+            reconnect_timeout: a.cluster_reconnect_timeout,
+            tls_config: &a.cluster_tls_config,
+            allow_insecure_public_advertise: a
+                .cluster_allow_insecure_public_advertise_address_discovery,
+            label: &a.cluster_label,
+        }
+    }
+}
+
+/// The peer's settings from the flags; `None` when `--cluster.listen-address` is empty (HA
+/// off, as upstream).
+pub(crate) fn peer_options(
+    f: &ClusterFlags<'_>,
+) -> Result<Option<alertmanager::runtime::PeerOptions>> {
+    if f.listen_address.trim().is_empty() {
+        return Ok(None);
+    }
+    let any = |d: GoDuration| d.to_std().unwrap_or_default();
+    let pushpull = positive("cluster.pushpull-interval", f.pushpull_interval)?;
+    let non_empty = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    Ok(Some(alertmanager::runtime::PeerOptions {
+        listen: f.listen_address.to_string(),
+        advertise: non_empty(f.advertise_address),
+        name: non_empty(f.peer_name),
+        peers: f.peers.iter().filter(|p| !p.is_empty()).cloned().collect(),
+        peer_timeout: any(f.peer_timeout),
+        gossip_interval: positive("cluster.gossip-interval", f.gossip_interval)?,
+        pushpull_interval: pushpull,
+        tcp_timeout: positive("cluster.tcp-timeout", f.tcp_timeout)?,
+        probe_timeout: positive("cluster.probe-timeout", f.probe_timeout)?,
+        probe_interval: positive("cluster.probe-interval", f.probe_interval)?,
+        reconnect_interval: any(f.reconnect_interval),
+        reconnect_timeout: any(f.reconnect_timeout),
+        peers_resolve_timeout: any(f.peers_resolve_timeout),
+        // Upstream's default is the push-pull interval.
+        settle_timeout: f.settle_timeout.map_or(pushpull, any),
+        tls: non_empty(f.tls_config).map(std::path::PathBuf::from),
+        label: f.label.to_string(),
+        allow_insecure_public_advertise: f.allow_insecure_public_advertise,
+    }))
 }
 
 /// Binds one listen address, trying each address it resolves to (also `klaxon run`'s).

@@ -17,8 +17,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::super::alertmanager::flags::{external_url_and_prefix, hostname};
-use super::super::alertmanager::server::{bind, futures_all, serve_api};
-use crate::cli::RunArgs;
+use super::super::alertmanager::server::{
+    ClusterFlags, bind, futures_all, peer_options, serve_api,
+};
+use crate::cli::{RunArgs, RunClusterArgs};
 
 /// How long open API requests may take to finish at shutdown.
 const HTTP_DRAIN: Duration = Duration::from_secs(5);
@@ -56,6 +58,13 @@ impl Embedded {
             listener.local_addr()?,
         )?;
         let mut opts = Options::new(file);
+        let c = &args.alertmanager_cluster;
+        opts.cluster = alertmanager::runtime::ClusterOptions {
+            listen_address: c.listen_address.clone(),
+            advertise_address: c.advertise_address.clone(),
+            peer_name: c.peer_name.clone(),
+            peer: peer_options(&cluster_flags(c))?,
+        };
         opts.storage_path = Some(storage);
         opts.external_url = external_url;
         opts.route_prefix = prefix.clone();
@@ -106,6 +115,29 @@ impl Embedded {
         }
         self.am.shutdown().await;
         tracing::info!("Embedded Alertmanager stopped");
+    }
+}
+
+/// `--alertmanager.cluster.*` as the shared flag set.
+fn cluster_flags(c: &RunClusterArgs) -> ClusterFlags<'_> {
+    ClusterFlags {
+        listen_address: &c.listen_address,
+        advertise_address: &c.advertise_address,
+        peer_name: &c.peer_name,
+        peers: &c.peer,
+        peer_timeout: c.peer_timeout,
+        peers_resolve_timeout: c.peers_resolve_timeout,
+        gossip_interval: c.gossip_interval,
+        pushpull_interval: c.pushpull_interval,
+        tcp_timeout: c.tcp_timeout,
+        probe_timeout: c.probe_timeout,
+        probe_interval: c.probe_interval,
+        settle_timeout: c.settle_timeout,
+        reconnect_interval: c.reconnect_interval,
+        reconnect_timeout: c.reconnect_timeout,
+        tls_config: &c.tls_config,
+        allow_insecure_public_advertise: c.allow_insecure_public_advertise_address_discovery,
+        label: &c.label,
     }
 }
 

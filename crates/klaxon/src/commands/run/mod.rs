@@ -221,10 +221,20 @@ async fn serve(args: &RunArgs) -> Result<()> {
     let embedded = alertmanager::Embedded::start(args, &cfg).await?.map(Arc::new);
     // One set of `prometheus_sd_*` metrics for the scrape and notifier discovery managers.
     let discovery = scrape::discovery::DiscoveryOptions::default();
-    let pipeline =
-        Pipeline::start(&cfg, db.clone(), &hostname(), discovery.clone(), &mut registry).await?;
+    let pipeline = Pipeline::start(
+        &cfg,
+        db.clone(),
+        &hostname(),
+        args.storage_tsdb_path.join("logs"),
+        discovery.clone(),
+        &mut registry,
+    )
+    .await?;
     let targets = pipeline.targets();
-    tokio::spawn(log_targets(targets.clone(), cfg.scrape_configs.len()));
+    tokio::spawn(log_targets(
+        targets.clone(),
+        cfg.scrape_configs.len() + cfg.klaxon.log_metrics.len(),
+    ));
     let rules = rules::Rules::new(
         rules::RulesSetup {
             args,
@@ -232,6 +242,7 @@ async fn serve(args: &RunArgs) -> Result<()> {
             engine: engine.clone(),
             storage: db.clone(),
             appendable: pipeline.appendable(),
+            remote: pipeline.remote().clone(),
             external_url,
             embedded: embedded.clone(),
             loaded: &rule_files,

@@ -4,7 +4,12 @@
 //! [`Pipeline::apply`] is both the first start and every reload: jobs, discovery mechanisms
 //! and remote-write queues that did not change keep running (their loops, caches and
 //! backlogs), so a reload never costs a scrape or a queued sample.
+//!
+//! `klaxon.log_metrics` jobs run here too: the logs crate serves their series on an internal
+//! listener and each job is added as one more scrape config pointing there, so they are
+//! scraped (and listed in `/api/v1/targets`) like any target.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
@@ -25,6 +30,8 @@ pub struct Pipeline {
     /// The local store and every remote-write queue: where rule results go too.
     appendable: Arc<dyn Appendable>,
     follower: JoinHandle<()>,
+    /// The `log_metrics` jobs and their internal listener.
+    logs: logs::LogMetrics,
 }
 
 fn external_labels(cfg: &Config) -> Labels {
@@ -47,6 +54,7 @@ impl Pipeline {
         cfg: &Config,
         local: Arc<dyn Appendable>,
         hostname: &str,
+        logs_state_dir: PathBuf,
         discovery_options: DiscoveryOptions,
         registry: &mut Registry,
     ) -> Result<Pipeline> {
@@ -87,7 +95,10 @@ impl Pipeline {
                     .collect()
             }));
         }
-        let pipeline = Pipeline { discovery, scrape, remote, appendable, follower };
+        let logs = logs::LogMetrics::start(Some(logs_state_dir))
+            .await
+            .map_err(|e| anyhow!("log_metrics listener: {e}"))?;
+        let pipeline = Pipeline { discovery, scrape, remote, appendable, follower, logs };
         pipeline.apply(cfg).await?;
         Ok(pipeline)
     }
@@ -100,11 +111,19 @@ impl Pipeline {
             .apply_config(&cfg.remote_write, &external_labels(cfg))
             .await
             .map_err(|e| anyhow!("remote write: {e}"))?;
-        let applied = self.scrape.apply_config(&cfg.scrape_configs);
-        self.discovery.apply(discovery::scrape_sets(&cfg.scrape_configs)).await;
-        applied.map_err(|errors| {
-            anyhow!(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
-        })
+        let log_jobs: Vec<logs::JobConfig> =
+            cfg.klaxon.log_metrics.iter().map(|l| l.job.clone()).collect();
+        let logs_applied = self.logs.apply(&log_jobs).await;
+        let mut scrape_configs = cfg.scrape_configs.clone();
+        scrape_configs.extend(cfg.log_metrics_scrape_configs(&self.logs.address().to_string()));
+        let applied = self.scrape.apply_config(&scrape_configs);
+        self.discovery.apply(discovery::scrape_sets(&scrape_configs)).await;
+        let mut errors: Vec<String> = match applied {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
+        };
+        errors.extend(logs_applied.err());
+        if errors.is_empty() { Ok(()) } else { Err(anyhow!(errors.join("; "))) }
     }
 
     /// The targets API's view.
@@ -117,11 +136,18 @@ impl Pipeline {
         self.appendable.clone()
     }
 
+    /// The `remote_write` queues (other queues share their metrics through it).
+    pub fn remote(&self) -> &Arc<RemoteStorage> {
+        &self.remote
+    }
+
     /// Stops scraping (no stale markers: a restart resumes). Discovery providers end with
     /// the process.
     pub async fn stop_scraping(&self) {
         self.scrape.stop().await;
         self.follower.abort();
+        // After the last scrape: the saved counters are at least what was ingested.
+        self.logs.stop().await;
     }
 
     /// Flushes remote write; after the rules stopped, so their last results are sent too.

@@ -80,6 +80,9 @@ pub struct RulesSetup<'a> {
     pub storage: Arc<dyn Storage>,
     /// The local store and remote write (scraped samples go the same way).
     pub appendable: Arc<dyn Appendable>,
+    /// The `remote_write` queues: a `--rules.remote-write.url` queue reports in their
+    /// `prometheus_remote_storage_*` families.
+    pub remote: Arc<RemoteStorage>,
     /// `--web.external-url`, resolved.
     pub external_url: String,
     pub embedded: Option<Arc<Embedded>>,
@@ -96,7 +99,15 @@ pub struct Rules {
     manager: RuleManager,
     notifier: Notifier,
     /// The `--rules.remote-write.url` queue, when rule results go there.
-    remote_write: Option<Arc<RemoteStorage>>,
+    remote_write: Option<RulesRemoteWrite>,
+}
+
+/// The `--rules.remote-write.url` queue and its entry, re-applied on reload so the queue
+/// follows `global.external_labels`.
+#[derive(Debug)]
+struct RulesRemoteWrite {
+    storage: Arc<RemoteStorage>,
+    config: config::RemoteWriteConfig,
 }
 
 /// Where rules read and write.
@@ -105,7 +116,7 @@ struct Sources {
     appendable: Arc<dyn Appendable>,
     /// Where `for` state is restored from (the local store only).
     storage: Option<Arc<dyn Storage>>,
-    remote_write: Option<Arc<RemoteStorage>>,
+    remote_write: Option<RulesRemoteWrite>,
 }
 
 /// The local store, or with `--rules.datasource.url` the remote query API: results then go
@@ -142,16 +153,17 @@ async fn sources(setup: &RulesSetup<'_>) -> Result<Sources> {
     };
     let http = flags.http_config(&base).map_err(|e| anyhow!(e))?;
     let rw = remote_write_config(rw_url, &http).map_err(|e| anyhow!(e))?;
-    let remote = Arc::new(RemoteStorage::new());
+    // Its metrics go in the `remote_write` queues' families (registered once, with those).
+    let remote = Arc::new(setup.remote.sharing_metrics());
     remote
-        .apply_config(&[rw], &external_labels(setup.cfg))
+        .apply_config(std::slice::from_ref(&rw), &external_labels(setup.cfg))
         .await
         .map_err(|e| anyhow!("--rules.remote-write.url: {e}"))?;
     Ok(Sources {
         engine: Arc::new(engine),
         appendable: remote_only(remote.clone()),
         storage,
-        remote_write: Some(remote),
+        remote_write: Some(RulesRemoteWrite { storage: remote, config: rw }),
     })
 }
 
@@ -253,12 +265,28 @@ impl Rules {
     }
 
     /// Makes the groups follow `loaded` (validated already): unchanged groups keep running,
-    /// changed ones carry their alert state over.
+    /// changed ones carry their alert state over; `$externalLabels` and the
+    /// `--rules.remote-write.url` queue follow `global.external_labels`.
     pub async fn apply(&self, cfg: &config::Config, loaded: LoadedRules) {
         let (files, groups) = (loaded.files.len(), loaded.group_count());
         let rules: usize = loaded.files.iter().map(RuleFile::rule_count).sum();
+        let external = external_labels(cfg);
+        if let Some(rw) = &self.remote_write {
+            // An unchanged queue keeps running; a failure keeps the old one (it cannot fail
+            // for a config that started once).
+            if let Err(e) =
+                rw.storage.apply_config(std::slice::from_ref(&rw.config), &external).await
+            {
+                tracing::error!(err = %e, "--rules.remote-write.url: applying external labels failed");
+            }
+        }
         self.manager
-            .update(cfg.global.evaluation_interval, cfg.global.rule_query_offset, loaded.files)
+            .update_with_labels(
+                cfg.global.evaluation_interval,
+                cfg.global.rule_query_offset,
+                external,
+                loaded.files,
+            )
             .await;
         tracing::info!(files, groups, rules, "Rule files loaded");
     }
@@ -312,7 +340,7 @@ impl Rules {
         self.notifier.stop().await;
         tracing::info!("Notification manager stopped");
         if let Some(remote) = &self.remote_write {
-            remote.stop().await;
+            remote.storage.stop().await;
         }
     }
 }
