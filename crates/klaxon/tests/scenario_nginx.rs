@@ -113,33 +113,9 @@ async fn nginx_log_to_slack_fires_repeats_resolves_and_survives_a_restart() {
     let t0 = Instant::now();
     let slack = Recorder::start(Kind::Slack, t0).await;
     let dir = tempfile::tempdir().unwrap();
-    let ex = dir.path().join("example");
-    copy_example("nginx-slack", &ex);
     let log = dir.path().join("nginx/access.log");
     std::fs::create_dir_all(log.parent().unwrap()).unwrap();
-    let files = format!("['{}']", log.display());
-    let repeat = format!("repeat_interval: {REPEAT}s");
-    let sink = format!("http://{}/slack", slack.addr);
-    edit(
-        &ex.join("prometheus.yml"),
-        &[
-            ("scrape_interval: 15s", "scrape_interval: 1s"),
-            ("evaluation_interval: 15s", "evaluation_interval: 1s"),
-            ("['../../data/demo/access.log']", &files),
-            // Only the log job: klaxon's own target would be on another port here.
-            ("['localhost:9090']", "[]"),
-        ],
-    );
-    edit(&ex.join("rules.yml"), &[("[1m]", "[10s]"), ("for: 1m", "for: 2s")]);
-    edit(
-        &ex.join("alertmanager.yml"),
-        &[
-            ("http://127.0.0.1:9095/", &sink),
-            ("group_wait: 10s", "group_wait: 1s"),
-            ("group_interval: 1m", "group_interval: 1s"),
-            ("repeat_interval: 1m55s", &repeat),
-        ],
-    );
+    let ex = shortened_example(dir.path(), &log, &slack.addr);
     let data = dir.path().join("data");
     let k = Klaxon::start(&ex.join("prometheus.yml"), &ex.join("alertmanager.yml"), &data, &[]);
     let api_url = api(&k);
@@ -472,30 +448,7 @@ async fn real_nginx_access_log_to_slack_fires_repeats_resolves() {
     let dir = tempfile::tempdir().unwrap();
     let nginx = Nginx::start(&bin, &dir.path().join("nginx")).await;
     let log = nginx.access_log();
-    let ex = dir.path().join("example");
-    copy_example("nginx-slack", &ex);
-    let files = format!("['{}']", log.display());
-    let repeat = format!("repeat_interval: {REPEAT}s");
-    let sink = format!("http://{}/slack", slack.addr);
-    edit(
-        &ex.join("prometheus.yml"),
-        &[
-            ("scrape_interval: 15s", "scrape_interval: 1s"),
-            ("evaluation_interval: 15s", "evaluation_interval: 1s"),
-            ("['../../data/demo/access.log']", &files),
-            ("['localhost:9090']", "[]"),
-        ],
-    );
-    edit(&ex.join("rules.yml"), &[("[1m]", "[10s]"), ("for: 1m", "for: 2s")]);
-    edit(
-        &ex.join("alertmanager.yml"),
-        &[
-            ("http://127.0.0.1:9095/", &sink),
-            ("group_wait: 10s", "group_wait: 1s"),
-            ("group_interval: 1m", "group_interval: 1s"),
-            ("repeat_interval: 1m55s", &repeat),
-        ],
-    );
+    let ex = shortened_example(dir.path(), &log, &slack.addr);
     let k = Klaxon::start(
         &ex.join("prometheus.yml"),
         &ex.join("alertmanager.yml"),
@@ -615,4 +568,39 @@ async fn real_nginx_access_log_to_slack_fires_repeats_resolves() {
     let (code, run_log) = k.terminate();
     assert_eq!(code, Some(0), "{run_log}");
     drop(nginx);
+}
+
+/// A copy of examples/nginx-slack under `dir` with the tutorial's intervals shortened to
+/// seconds, tailing `log` and posting to the mock Slack at `slack`.
+fn shortened_example(
+    dir: &std::path::Path,
+    log: &std::path::Path,
+    slack: &str,
+) -> std::path::PathBuf {
+    let ex = dir.join("example");
+    copy_example("nginx-slack", &ex);
+    let files = format!("['{}']", log.display());
+    let repeat = format!("repeat_interval: {REPEAT}s");
+    let sink = format!("http://{slack}/slack");
+    edit(
+        &ex.join("prometheus.yml"),
+        &[
+            ("scrape_interval: 15s", "scrape_interval: 1s"),
+            ("evaluation_interval: 15s", "evaluation_interval: 1s"),
+            ("['../../data/demo/access.log']", &files),
+            // Only the log job: klaxon's own target would be on another port here.
+            ("['localhost:9090']", "[]"),
+        ],
+    );
+    edit(&ex.join("rules.yml"), &[("[1m]", "[10s]"), ("for: 1m", "for: 2s")]);
+    edit(
+        &ex.join("alertmanager.yml"),
+        &[
+            ("http://127.0.0.1:9095/", &sink),
+            ("group_wait: 10s", "group_wait: 1s"),
+            ("group_interval: 1m", "group_interval: 1s"),
+            ("repeat_interval: 1m55s", &repeat),
+        ],
+    );
+    ex
 }
